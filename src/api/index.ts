@@ -1,0 +1,2 @@
+export { createApiApp } from './app.js';
+export type { HealthProbe } from './app.js';

@@ -1,0 +1,155 @@
+/**
+ * @module config
+ * Reads the environment once, validates it, and gives the rest of Tollgate a typed `Config`.
+ * Nothing else reads `process.env`. Defaults make `npm start` work with no setup.
+ */
+import { isIP } from 'node:net';
+import path from 'node:path';
+
+export interface Config {
+  httpPort: number;
+  otlpHttpPort: number;
+  otlpGrpcPort: number;
+  listenHost: string;
+  dataDir: string;
+  sloDir: string;
+  clickhouse: ClickHouseTarget;
+  /** @default 16 MiB: the OTLP body limit, on the wire and after gzip inflation. */
+  maxBodyBytes: number;
+  /** Bytes of decoded requests held between receipt and acknowledgement before HTTP exporters are asked to back off. */
+  ingestSoftLimitBytes: number;
+  /** Above this gRPC is refused too; the JS gRPC exporter does not retry, so gRPC gets the larger share. */
+  ingestHardLimitBytes: number;
+  grpcMaxMessageBytes: number;
+  batchMaxRows: number;
+  batchMaxDelayMs: number;
+  tokensFile: string | undefined;
+  tokensInline: string | undefined;
+  logLevel: string;
+  /** When set, Tollgate traces itself and exports over OTLP/gRPC (the standard OTel variable). */
+  selfTracingEndpoint: string | undefined;
+}
+
+export type ClickHouseTarget =
+  | { kind: 'embedded'; path: string }
+  | { kind: 'server'; url: string; username: string; password: string; database: string; cluster: string | undefined };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const MIB = 1024 * 1024;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const dataDir = path.resolve(cwd, stringVar(env, 'TOLLGATE_DATA_DIR', './data'));
+  const maxBodyBytes = intVar(env, 'TOLLGATE_MAX_BODY_BYTES', 16 * MIB, 1024, 1024 * MIB);
+  const ingestSoftLimitBytes = intVar(env, 'TOLLGATE_INGEST_SOFT_LIMIT_BYTES', 128 * MIB, MIB, 16 * 1024 * MIB);
+  const config: Config = {
+    httpPort: portVar(env, 'TOLLGATE_HTTP_PORT', 8080),
+    otlpHttpPort: portVar(env, 'TOLLGATE_OTLP_HTTP_PORT', 4318),
+    otlpGrpcPort: portVar(env, 'TOLLGATE_OTLP_GRPC_PORT', 4317),
+    listenHost: hostVar(env, 'TOLLGATE_LISTEN_HOST', '127.0.0.1'),
+    dataDir,
+    sloDir: path.resolve(cwd, stringVar(env, 'TOLLGATE_SLO_DIR', './slo-definitions')),
+    clickhouse: clickhouseTarget(env, dataDir),
+    maxBodyBytes,
+    ingestSoftLimitBytes,
+    ingestHardLimitBytes: intVar(env, 'TOLLGATE_INGEST_HARD_LIMIT_BYTES', ingestSoftLimitBytes * 2, ingestSoftLimitBytes, 32 * 1024 * MIB),
+    grpcMaxMessageBytes: intVar(env, 'TOLLGATE_GRPC_MAX_MESSAGE_BYTES', maxBodyBytes, 1024, 1024 * MIB),
+    batchMaxRows: intVar(env, 'TOLLGATE_BATCH_MAX_ROWS', 50_000, 1, 1_000_000),
+    batchMaxDelayMs: intVar(env, 'TOLLGATE_BATCH_MAX_DELAY_MS', 200, 0, 60_000),
+    tokensFile: optionalVar(env, 'TOLLGATE_TOKENS_FILE'),
+    tokensInline: optionalVar(env, 'TOLLGATE_TOKENS'),
+    logLevel: enumVar(env, 'TOLLGATE_LOG_LEVEL', 'info', LOG_LEVELS),
+    selfTracingEndpoint: optionalVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+  };
+  return config;
+}
+
+function clickhouseTarget(env: Env, dataDir: string): ClickHouseTarget {
+  const url = optionalVar(env, 'CLICKHOUSE_URL');
+  const cluster = optionalVar(env, 'TOLLGATE_CLICKHOUSE_CLUSTER');
+  if (url === undefined) {
+    if (cluster !== undefined) {
+      throw new ConfigError(`TOLLGATE_CLICKHOUSE_CLUSTER=${cluster}: a cluster needs CLICKHOUSE_URL (the embedded store is one machine)`);
+    }
+    return { kind: 'embedded', path: path.join(dataDir, 'clickhouse') };
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`CLICKHOUSE_URL=${redactUrl(url)}: expected an http(s) URL such as http://localhost:8123`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new ConfigError(`CLICKHOUSE_URL=${redactUrl(url)}: expected an http:// or https:// URL (ClickHouse's HTTP interface)`);
+  }
+  const database = stringVar(env, 'CLICKHOUSE_DATABASE', 'default');
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    throw new ConfigError(`CLICKHOUSE_DATABASE=${database}: expected an identifier (letters, digits, underscore)`);
+  }
+  if (cluster !== undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(cluster)) {
+    throw new ConfigError(`TOLLGATE_CLICKHOUSE_CLUSTER=${cluster}: expected a cluster name (letters, digits, underscore, dash)`);
+  }
+  return {
+    kind: 'server',
+    url,
+    username: stringVar(env, 'CLICKHOUSE_USER', 'default'),
+    password: env['CLICKHOUSE_PASSWORD'] ?? '',
+    database,
+    cluster,
+  };
+}
+
+/** Credentials never reach a log line or an error message. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function optionalVar(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function stringVar(env: Env, name: string, fallback: string): string {
+  return optionalVar(env, name) ?? fallback;
+}
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optionalVar(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function portVar(env: Env, name: string, fallback: number): number {
+  const raw = optionalVar(env, name);
+  if (raw === undefined) return fallback;
+  // Port 0 asks the OS for a free port; tests use it.
+  if (!/^\d+$/.test(raw) || Number(raw) > 65_535) throw new ConfigError(`${name}=${raw}: expected a port number from 0 to 65535`);
+  return Number(raw);
+}
+
+function hostVar(env: Env, name: string, fallback: string): string {
+  const raw = stringVar(env, name, fallback);
+  if (isIP(raw) === 0 && raw !== 'localhost' && !/^[A-Za-z0-9.-]+$/.test(raw)) {
+    throw new ConfigError(`${name}=${raw}: expected an IP address or host name`);
+  }
+  return raw;
+}
+
+function enumVar(env: Env, name: string, fallback: string, allowed: readonly string[]): string {
+  const raw = stringVar(env, name, fallback);
+  if (!allowed.includes(raw)) throw new ConfigError(`${name}=${raw}: expected one of ${allowed.join(', ')}`);
+  return raw;
+}
+
+/** Loopback addresses are the only ones Tollgate may listen on without tokens. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,68 @@
+/**
+ * @module ingest/pipeline
+ * One export, from bytes to acknowledgement: decode (pure), hand rows to the batch writer, and
+ * answer only after the insert holding them returned. Transports map the outcome to HTTP or gRPC.
+ */
+import type { BatchWriter } from '../store/index.js';
+import { decodeExport, OtlpDecodeError, type DecodedExport, type Encoding, type Signal } from './decode/index.js';
+import type { Transport } from './admission.js';
+
+export type ExportOutcome =
+  | { status: 'stored'; acceptedItems: number; rejectedItems: number; rejectionMessage: string }
+  | { status: 'invalid'; message: string }
+  | { status: 'failed'; message: string; retryAfterSeconds: number }
+  | { status: 'shutting_down'; retryAfterSeconds: number };
+
+export interface IngestObserver {
+  decoded(signal: Signal, transport: Transport, decoded: DecodedExport): void;
+  outcome(signal: Signal, transport: Transport, outcome: ExportOutcome['status'] | 'queue_full' | 'too_large' | 'unauthorized' | 'unsupported'): void;
+}
+
+export interface IngestPipeline {
+  export(signal: Signal, encoding: Encoding, body: Uint8Array, transport: Transport): Promise<ExportOutcome>;
+  /** Refuse new exports (in-flight ones still finish); used on SIGTERM. */
+  stopAccepting(): void;
+}
+
+/** After a failed insert, how long a client should wait before retrying. */
+export const STORE_FAILURE_RETRY_AFTER_SECONDS = 5;
+
+export function createIngestPipeline({ writer, observer, onStoreError }: {
+  writer: BatchWriter;
+  observer: IngestObserver;
+  onStoreError?: (signal: Signal, error: unknown) => void;
+}): IngestPipeline {
+  let accepting = true;
+  return {
+    async export(signal, encoding, body, transport) {
+      if (!accepting) return { status: 'shutting_down', retryAfterSeconds: STORE_FAILURE_RETRY_AFTER_SECONDS };
+      let decoded: DecodedExport;
+      try {
+        decoded = decodeExport(signal, encoding, body);
+      } catch (e) {
+        if (e instanceof OtlpDecodeError) return { status: 'invalid', message: e.message };
+        throw e;
+      }
+      observer.decoded(signal, transport, decoded);
+      try {
+        await writer.write(decoded.batches);
+      } catch (error) {
+        onStoreError?.(signal, error);
+        return {
+          status: 'failed',
+          message: 'storage is unavailable; nothing from this export was acknowledged, retry later',
+          retryAfterSeconds: STORE_FAILURE_RETRY_AFTER_SECONDS,
+        };
+      }
+      return {
+        status: 'stored',
+        acceptedItems: decoded.acceptedItems,
+        rejectedItems: decoded.rejectedItems,
+        rejectionMessage: decoded.rejectionMessage,
+      };
+    },
+    stopAccepting() {
+      accepting = false;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * @module main
+ * The process: read config, start Tollgate, stop gracefully on SIGTERM/SIGINT (exit 0).
+ * A configuration or start-up problem is one clear line and exit code 2.
+ */
+import { pino } from 'pino';
+import { TokensConfigError } from './auth/index.js';
+import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { startTollgate, StartupError } from './server.js';
+import { startSelfTracing } from './telemetry/index.js';
+import { VERSION } from './version.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`tollgate: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = pino({ level: config.logLevel, base: { service: 'tollgate' } });
+  const tracing = startSelfTracing(config.selfTracingEndpoint, VERSION);
+  let running;
+  try {
+    running = await startTollgate(config, log);
+  } catch (e) {
+    if (e instanceof StartupError || e instanceof TokensConfigError || e instanceof ConfigError) {
+      process.stderr.write(`tollgate: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const shutdown = (signal: string): void => {
+    log.info({ signal }, 'shutting down');
+    // A second signal, or a shutdown that hangs, ends the process without waiting.
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    running
+      .stop()
+      .then(() => tracing.shutdown())
+      .then(() => process.exit(0), (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

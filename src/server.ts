@@ -1,0 +1,122 @@
+/**
+ * @module server
+ * Wires config → store → ingest → api and owns the listeners. `startTollgate` is what `main.ts`
+ * runs and what in-process tests start on port 0; `stop()` is the graceful shutdown:
+ * stop accepting, finish and acknowledge what is in flight, flush, close the store.
+ */
+import { readdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Logger } from 'pino';
+import { createApiApp } from './api/index.js';
+import { loadTokens } from './auth/index.js';
+import { isLoopbackHost, type Config } from './config/index.js';
+import { createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
+import { createBatchWriter, openStore, type Store } from './store/index.js';
+import { createTollgateMetrics } from './telemetry/index.js';
+
+export interface RunningTollgate {
+  ports: { http: number; otlpHttp: number; otlpGrpc: number };
+  store: Store;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+export async function startTollgate(config: Config, log: Logger): Promise<RunningTollgate> {
+  const tokens = loadTokens({ file: config.tokensFile, inline: config.tokensInline });
+  if (!tokens.enabled && !isLoopbackHost(config.listenHost)) {
+    throw new StartupError(
+      `TOLLGATE_LISTEN_HOST=${config.listenHost}: refusing to listen beyond loopback without tokens; set TOLLGATE_TOKENS_FILE (see README, Tokens)`,
+    );
+  }
+  if (!tokens.enabled) log.warn({ listenHost: config.listenHost }, 'no tokens configured: listening on loopback only, every request allowed');
+
+  const { store, migrations } = await openStore(config.clickhouse);
+  log.info({ store: store.kind, database: store.database, applied: migrations.applied, drifted: migrations.drifted }, 'store open, schema applied');
+  if (migrations.drifted.length > 0) log.warn({ versions: migrations.drifted }, 'applied migrations differ from this build (edited after release); not re-run');
+
+  const metrics = createTollgateMetrics();
+  const storeLog = log.child({ module: 'store' });
+  const writer = createBatchWriter({
+    insert: (b) => store.insertRows(b.table, b.columns, b.rows),
+    maxRows: config.batchMaxRows,
+    maxDelayMs: config.batchMaxDelayMs,
+    onInsert: (o) => {
+      metrics.observeInsert(o);
+      if (o.error !== undefined) storeLog.error({ table: o.table, rows: o.rows, err: o.error }, 'insert failed; exports answered retryable');
+    },
+  });
+  const budget = createIngestBudget({ softLimitBytes: config.ingestSoftLimitBytes, hardLimitBytes: config.ingestHardLimitBytes });
+  const pipeline = createIngestPipeline({ writer, observer: metrics.ingest });
+  metrics.watchQueues({ ingestBytesInUse: budget.inUseBytes, pendingRows: writer.pendingRows, statementQueue: () => store.queueDepth() });
+
+  let sloDirectoryRead = false;
+  try {
+    await readdir(config.sloDir);
+    sloDirectoryRead = true;
+  } catch (e) {
+    log.error({ sloDir: config.sloDir, err: e }, 'cannot read the SLO directory');
+  }
+
+  const api = createApiApp({
+    registry: metrics.registry,
+    health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: sloDirectoryRead }) },
+  });
+  const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });
+  const grpcServer = createOtlpGrpcServer({ pipeline, budget, tokens, observer: metrics.ingest, maxMessageBytes: config.grpcMaxMessageBytes });
+
+  const apiServer = await listen(api.fetch, config.listenHost, config.httpPort);
+  const otlpHttpServer = await listen(otlpHttp.fetch, config.listenHost, config.otlpHttpPort);
+  const grpcPort = await new Promise<number>((resolve, reject) => {
+    const host = config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost;
+    grpcServer.bindAsync(`${host}:${config.otlpGrpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+  });
+  const ports = { http: portOf(apiServer), otlpHttp: portOf(otlpHttpServer), otlpGrpc: grpcPort };
+  log.info({ ports, listenHost: config.listenHost }, 'Tollgate is listening');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    ports,
+    store,
+    stop() {
+      stopping ??= (async () => {
+        // 1. No new connections; idle keep-alive connections go now, busy ones when answered.
+        const httpClosed = Promise.all([closeServer(otlpHttpServer), closeServer(apiServer)]);
+        const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+        // 2. Open batches go to the store now instead of waiting out their delay.
+        await writer.flush();
+        await Promise.all([httpClosed, grpcClosed]);
+        pipeline.stopAccepting();
+        await writer.flush();
+        // 3. Everything acknowledged is stored; close the store last.
+        await store.close();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+type FetchHandler = Parameters<typeof serve>[0]['fetch'];
+
+function listen(fetch: FetchHandler, hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', reject);
+  });
+}
+
+function portOf(server: ServerType): number {
+  return (server.address() as AddressInfo).port;
+}
+
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  });
+}

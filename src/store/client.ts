@@ -1,0 +1,63 @@
+/**
+ * @module store/client
+ * The one place a ClickHouse client is made: chDB in-process (embedded) or a ClickHouse server.
+ * Both are `@clickhouse/client`; the rest of Tollgate never knows which.
+ */
+import { mkdirSync } from 'node:fs';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { ClickHouseTarget } from '../config/index.js';
+
+/**
+ * Settings every statement runs with. chDB defaults to unquoted 64-bit integers in JSON
+ * (a server quotes them); quoting everywhere keeps both answers identical and exact.
+ * They go on the client, never per query: chDB's connection applies per-query settings
+ * with `SET`, which then persists into later statements on the same session.
+ */
+const CLIENT_SETTINGS = {
+  output_format_json_quote_64bit_integers: 1,
+  date_time_input_format: 'best_effort',
+} as const;
+
+export interface OpenedClient {
+  client: ClickHouseClient;
+  /** The database Tollgate's tables live in. */
+  database: string;
+  /** How many statements may run at once: chDB runs one at a time per process. */
+  maxConcurrentStatements: number;
+  cluster: string | undefined;
+}
+
+export function openClickHouse(target: ClickHouseTarget): OpenedClient {
+  switch (target.kind) {
+    case 'embedded': {
+      mkdirSync(target.path, { recursive: true });
+      const connection = createChdbConnection({ path: target.path });
+      const client = createClient({
+        // chdb ships its own copy of @clickhouse/client-common's types, so TypeScript sees two
+        // nominally different `Connection` interfaces; chdb implements this exact contract.
+        connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
+        clickhouse_settings: CLIENT_SETTINGS,
+      });
+      return { client, database: 'default', maxConcurrentStatements: 1, cluster: undefined };
+    }
+    case 'server': {
+      const client = createClient({
+        url: target.url,
+        username: target.username,
+        password: target.password,
+        database: target.database,
+        clickhouse_settings: CLIENT_SETTINGS,
+        request_timeout: 60_000,
+        max_open_connections: 16,
+      });
+      return { client, database: target.database, maxConcurrentStatements: 8, cluster: target.cluster };
+    }
+    default:
+      return assertNever(target);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(x)}`);
+}

@@ -1,0 +1,108 @@
+/**
+ * @module store/store
+ * The only code that talks to ClickHouse. Every statement goes through one queue (reads first);
+ * every value goes in as a `{name:Type}` query parameter or through `insert()`.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseTarget } from '../config/index.js';
+import { openClickHouse } from './client.js';
+import { quoteIdentifier, type SchemaForm } from './ddl.js';
+import { migrate, MIGRATIONS_TABLE, type MigrationReport } from './migrations.js';
+import { createStatementQueue, type Lane, type StatementQueue } from './statement-queue.js';
+
+export type QueryParams = Record<string, unknown>;
+
+export interface Store {
+  readonly database: string;
+  readonly form: SchemaForm;
+  readonly kind: ClickHouseTarget['kind'];
+  /** Runs a SELECT and returns its rows (JSONEachRow; 64-bit integers arrive as strings). */
+  query<T>(sql: string, params?: QueryParams, lane?: Lane): Promise<T[]>;
+  command(sql: string, params?: QueryParams): Promise<void>;
+  /** Inserts rows given as arrays in `columns` order. */
+  insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
+  ping(): Promise<boolean>;
+  queueDepth(): ReturnType<StatementQueue['depth']>;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreResult {
+  store: Store;
+  migrations: MigrationReport;
+}
+
+export async function openStore(target: ClickHouseTarget): Promise<OpenStoreResult> {
+  const opened = openClickHouse(target);
+  const form: SchemaForm = opened.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: opened.cluster };
+  const store = new ClickHouseStore(opened.client, opened.database, form, target.kind, createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements }));
+  try {
+    const migrations = await migrate(
+      {
+        command: (sql) => store.command(sql),
+        appliedMigrations: async () =>
+          (await store.query<{ Version: number | string; Checksum: string }>(
+            `SELECT Version, Checksum FROM ${quoteIdentifier(opened.database)}.${quoteIdentifier(MIGRATIONS_TABLE.name)}`,
+          )).map((r) => ({ version: Number(r.Version), checksum: r.Checksum })),
+        recordMigration: (r) =>
+          store.insertRows(MIGRATIONS_TABLE.name, ['Version', 'Name', 'Checksum', 'AppliedAt'], [[r.version, r.name, r.checksum, String(Date.now())]]),
+      },
+      opened.database,
+      form,
+    );
+    return { store, migrations };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+class ClickHouseStore implements Store {
+  constructor(
+    private readonly client: ClickHouseClient,
+    readonly database: string,
+    readonly form: SchemaForm,
+    readonly kind: ClickHouseTarget['kind'],
+    private readonly queue: StatementQueue,
+  ) {}
+
+  query<T>(sql: string, params: QueryParams = {}, lane: Lane = 'read'): Promise<T[]> {
+    return this.queue.run(lane, async () => {
+      const rs = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      return rs.json<T>();
+    });
+  }
+
+  command(sql: string, params: QueryParams = {}): Promise<void> {
+    return this.queue.run('write', async () => {
+      await this.client.command({ query: sql, query_params: params });
+    });
+  }
+
+  insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+    return this.queue.run('write', async () => {
+      await this.client.insert({
+        table: `${quoteIdentifier(this.database)}.${quoteIdentifier(table)}`,
+        columns: [...columns] as [string, ...string[]],
+        values: rows,
+        format: 'JSONCompactEachRow',
+      });
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await this.queue.run('read', () => this.client.ping())).success;
+    } catch {
+      return false;
+    }
+  }
+
+  queueDepth(): ReturnType<StatementQueue['depth']> {
+    return this.queue.depth();
+  }
+
+  async close(): Promise<void> {
+    await this.queue.idle();
+    await this.client.close();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * @module telemetry/metrics
+ * Tollgate's own metrics, served at /metrics: what ingest accepted and refused and why, how big
+ * and how slow the inserts are, and how full the queues are.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IngestObserver } from '../ingest/index.js';
+import type { InsertObservation } from '../store/index.js';
+
+export interface QueueProbe {
+  ingestBytesInUse(): number;
+  pendingRows(): number;
+  statementQueue(): { read: number; write: number; running: number };
+}
+
+export interface TollgateMetrics {
+  registry: Registry;
+  ingest: IngestObserver;
+  observeInsert(o: InsertObservation): void;
+  watchQueues(probe: QueueProbe): void;
+}
+
+export function createTollgateMetrics(): TollgateMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tollgate_process_' });
+
+  const items = new Counter({
+    name: 'tollgate_ingest_items_total',
+    help: 'Spans, log records and data points received, by signal and outcome (accepted, or rejected as partial success).',
+    labelNames: ['signal', 'outcome'] as const,
+    registers: [registry],
+  });
+  const requests = new Counter({
+    name: 'tollgate_ingest_requests_total',
+    help: 'OTLP export requests by signal, transport and outcome (stored, invalid, queue_full, too_large, unsupported, unauthorized, failed, shutting_down).',
+    labelNames: ['signal', 'transport', 'outcome'] as const,
+    registers: [registry],
+  });
+  const batchRows = new Histogram({
+    name: 'tollgate_insert_batch_rows',
+    help: 'Rows per ClickHouse insert, by table.',
+    labelNames: ['table'] as const,
+    buckets: [1, 10, 100, 1_000, 5_000, 10_000, 25_000, 50_000, 100_000],
+    registers: [registry],
+  });
+  const insertSeconds = new Histogram({
+    name: 'tollgate_insert_duration_seconds',
+    help: 'Time from sending an insert to ClickHouse until it returned, by table and result.',
+    labelNames: ['table', 'result'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  // Queue gauges are sampled at scrape time rather than updated on every request.
+  let probe: QueueProbe | undefined;
+  new Gauge({
+    name: 'tollgate_ingest_queue_bytes',
+    help: 'Bytes of exports received but not yet answered.',
+    registers: [registry],
+    collect() {
+      if (probe !== undefined) this.set(probe.ingestBytesInUse());
+    },
+  });
+  new Gauge({
+    name: 'tollgate_ingest_pending_rows',
+    help: 'Rows accepted by the batch writer and not yet inserted.',
+    registers: [registry],
+    collect() {
+      if (probe !== undefined) this.set(probe.pendingRows());
+    },
+  });
+  new Gauge({
+    name: 'tollgate_store_statements',
+    help: 'ClickHouse statements waiting by lane, and running.',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      if (probe === undefined) return;
+      const d = probe.statementQueue();
+      this.set({ state: 'queued_read' }, d.read);
+      this.set({ state: 'queued_write' }, d.write);
+      this.set({ state: 'running' }, d.running);
+    },
+  });
+
+  return {
+    registry,
+    ingest: {
+      decoded(signal, _transport, d) {
+        items.inc({ signal, outcome: 'accepted' }, d.acceptedItems);
+        if (d.rejectedItems > 0) items.inc({ signal, outcome: 'rejected' }, d.rejectedItems);
+      },
+      outcome(signal, transport, outcome) {
+        requests.inc({ signal, transport, outcome });
+      },
+    },
+    observeInsert(o) {
+      batchRows.observe({ table: o.table }, o.rows);
+      insertSeconds.observe({ table: o.table, result: o.error === undefined ? 'ok' : 'error' }, o.durationMs / 1000);
+    },
+    watchQueues(p) {
+      probe = p;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+/** Tollgate's version, reported in /metrics, buildinfo and self-traces. Kept in step with package.json by a test. */
+export const VERSION = '0.1.0';
