@@ -80,6 +80,8 @@ export function ratioFromDecimal(d: Decimal): Ratio {
 }
 
 export function ratioFromNumber(x: number): Ratio {
+  // Counts and seconds are usually integers; skipping the text round trip keeps per-slice loops cheap.
+  if (Number.isSafeInteger(x)) return { numerator: BigInt(x), denominator: 1n };
   return ratioFromDecimal(decimalFromNumber(x));
 }
 

@@ -1,0 +1,109 @@
+/**
+ * Starting a real Tollgate for tests: in-process on port 0 with its own chDB directory, or as a
+ * child process (`node --import tsx src/main.ts`) when a test must kill or signal it.
+ * chDB allows one data directory per process; vitest runs each test file in its own fork.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/index.js';
+import { startTollgate, type RunningTollgate } from '../../src/server.js';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+export function tempDir(prefix = 'tollgate-test-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+/** Env for a Tollgate that listens on free ports and keeps its data in `dataDir`. */
+export function testEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TOLLGATE_HTTP_PORT: '0',
+    TOLLGATE_OTLP_HTTP_PORT: '0',
+    TOLLGATE_OTLP_GRPC_PORT: '0',
+    TOLLGATE_DATA_DIR: dataDir,
+    TOLLGATE_SLO_DIR: path.join(REPO_ROOT, 'slo-definitions'),
+    TOLLGATE_LOG_LEVEL: 'silent',
+    TOLLGATE_BATCH_MAX_DELAY_MS: '20',
+    ...extra,
+  };
+}
+
+export interface InProcessTollgate extends RunningTollgate {
+  dataDir: string;
+  otlpHttpUrl: string;
+  otlpGrpcUrl: string;
+  apiUrl: string;
+  cleanup(): Promise<void>;
+}
+
+export async function startInProcess(extra: Record<string, string> = {}): Promise<InProcessTollgate> {
+  const dataDir = tempDir();
+  const config = loadConfig(testEnv(dataDir, extra), REPO_ROOT);
+  const running = await startTollgate(config, pino({ level: config.logLevel }));
+  return {
+    ...running,
+    dataDir,
+    otlpHttpUrl: `http://127.0.0.1:${running.ports.otlpHttp}`,
+    otlpGrpcUrl: `http://127.0.0.1:${running.ports.otlpGrpc}`,
+    apiUrl: `http://127.0.0.1:${running.ports.http}`,
+    async cleanup() {
+      await running.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ChildTollgate {
+  child: ChildProcess;
+  ports: { http: number; otlpHttp: number; otlpGrpc: number };
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns `src/main.ts` and resolves once it logs its ports (or rejects with its output). */
+export function spawnTollgate(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildTollgate> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', TOLLGATE_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`Tollgate did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      output += `${line}\n`;
+      try {
+        const entry = JSON.parse(line) as { msg?: string; ports?: ChildTollgate['ports'] };
+        if (entry.msg === 'Tollgate is listening' && entry.ports !== undefined) {
+          clearTimeout(timer);
+          resolve({ child, ports: entry.ports, output: () => output, exited });
+        }
+      } catch {
+        // not a log line
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`Tollgate exited (code ${code}, signal ${signal}) before listening:\n${output}`));
+    });
+  });
+}
+
+/** Rows in a table, counted through the running Tollgate's own store. */
+export async function countRows(t: RunningTollgate, table: string, where = '1'): Promise<number> {
+  const rows = await t.store.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE ${where}`);
+  return Number(rows[0]?.n ?? 0);
+}
