@@ -59,7 +59,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     ingestSoftLimitBytes,
     ingestHardLimitBytes: intVar(env, 'TOLLGATE_INGEST_HARD_LIMIT_BYTES', ingestSoftLimitBytes * 2, ingestSoftLimitBytes, 32 * 1024 * MIB),
     grpcMaxMessageBytes: intVar(env, 'TOLLGATE_GRPC_MAX_MESSAGE_BYTES', maxBodyBytes, 1024, 1024 * MIB),
-    batchMaxRows: intVar(env, 'TOLLGATE_BATCH_MAX_ROWS', 50_000, 1, 1_000_000),
+    batchMaxRows: intVar(env, 'TOLLGATE_BATCH_MAX_ROWS', 10_000, 1, 1_000_000),
     batchMaxDelayMs: intVar(env, 'TOLLGATE_BATCH_MAX_DELAY_MS', 200, 0, 60_000),
     tokensFile: optionalVar(env, 'TOLLGATE_TOKENS_FILE'),
     tokensInline: optionalVar(env, 'TOLLGATE_TOKENS'),

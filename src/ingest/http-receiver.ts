@@ -140,32 +140,33 @@ async function readBody(stream: ReadableStream<Uint8Array> | null, maxBytes: num
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  let early: ReadResult | undefined;
+  let refusal: { kind: 'queue_full'; retryAfterSeconds: number } | undefined;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       total += value.byteLength;
       if (total > maxBytes) {
-        early = { kind: 'too_large' };
-        break;
+        // Past the body limit nothing more is read: the connection is closed with the 413.
+        await reader.cancel().catch(() => undefined);
+        return { kind: 'too_large' };
       }
+      if (refusal !== undefined) continue; // drained and dropped, never held
       const admitted = reservation.add(value.byteLength);
-      if (!admitted.admitted) {
-        early = { kind: 'queue_full', retryAfterSeconds: admitted.retryAfterSeconds };
-        break;
+      if (admitted.admitted) {
+        chunks.push(value);
+      } else {
+        // Keep reading (and dropping) the rest so the client receives the 429 on an intact
+        // connection; answering mid-upload makes HTTP clients report a socket error instead.
+        refusal = { kind: 'queue_full', retryAfterSeconds: admitted.retryAfterSeconds };
+        chunks.length = 0;
       }
-      chunks.push(value);
     }
   } catch {
     // The client hung up mid-body: nothing to decode and nobody to answer.
     return { kind: 'aborted' };
   }
-  if (early !== undefined) {
-    // Stop reading; the rest of the body is discarded with the connection, never buffered.
-    await reader.cancel().catch(() => undefined);
-    return early;
-  }
+  if (refusal !== undefined) return refusal;
   reader.releaseLock();
   return { kind: 'ok', bytes: chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks) };
 }

@@ -31,7 +31,7 @@ export interface BatchWriter {
 
 export interface BatchWriterOptions {
   insert: InsertRows;
-  /** @default 50_000: also the largest single insert, which bounds how long a read waits behind it. */
+  /** @default 10_000: also the largest single insert, which bounds how long a read waits behind it (~0.1 s on chDB). */
   maxRows?: number;
   /** @default 200: how long the first rows of a batch wait for company. */
   maxDelayMs?: number;
@@ -47,7 +47,7 @@ interface OpenBatch {
   timer: NodeJS.Timeout | undefined;
 }
 
-export function createBatchWriter({ insert, maxRows = 50_000, maxDelayMs = 200, onInsert }: BatchWriterOptions): BatchWriter {
+export function createBatchWriter({ insert, maxRows = 10_000, maxDelayMs = 200, onInsert }: BatchWriterOptions): BatchWriter {
   const open = new Map<string, OpenBatch>();
   const inFlight = new Set<Promise<void>>();
   let pending = 0;

@@ -22,7 +22,7 @@ export interface TollgateMetrics {
 
 export function createTollgateMetrics(): TollgateMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'tollgate_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'tollgate_' });
 
   const items = new Counter({
     name: 'tollgate_ingest_items_total',

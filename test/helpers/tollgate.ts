@@ -69,7 +69,8 @@ export interface ChildTollgate {
 export function spawnTollgate(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildTollgate> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', TOLLGATE_LOG_LEVEL: 'info', ...env },
+    // Readiness is read from the 'Tollgate is listening' log line, so the child always logs at info.
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env, TOLLGATE_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
