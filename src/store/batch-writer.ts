@@ -25,7 +25,7 @@ export interface BatchWriter {
   write(batches: readonly RowBatch[]): Promise<void>;
   /** Rows accepted but not yet inserted. */
   pendingRows(): number;
-  /** Sends every open batch now and waits for all inserts (shutdown). */
+  /** Shutdown: sends every open batch now, sends later rows without delay, and waits for all inserts. */
   flush(): Promise<void>;
 }
 
@@ -51,6 +51,7 @@ export function createBatchWriter({ insert, maxRows = 10_000, maxDelayMs = 200, 
   const open = new Map<string, OpenBatch>();
   const inFlight = new Set<Promise<void>>();
   let pending = 0;
+  let shuttingDown = false;
 
   const newBatch = (table: string, columns: readonly string[]): OpenBatch => {
     let settle!: OpenBatch['settle'];
@@ -93,7 +94,7 @@ export function createBatchWriter({ insert, maxRows = 10_000, maxDelayMs = 200, 
         b = newBatch(table, columns);
         open.set(table, b);
         const sealed = b;
-        b.timer = setTimeout(() => send(sealed), maxDelayMs);
+        b.timer = setTimeout(() => send(sealed), shuttingDown ? 0 : maxDelayMs);
       }
       const take = Math.min(maxRows - b.rows.length, rows.length - offset);
       for (let i = 0; i < take; i++) b.rows.push(rows[offset + i] as unknown[]);
@@ -112,6 +113,7 @@ export function createBatchWriter({ insert, maxRows = 10_000, maxDelayMs = 200, 
     },
     pendingRows: () => pending,
     async flush() {
+      shuttingDown = true;
       for (const b of [...open.values()]) send(b);
       await Promise.allSettled([...inFlight]);
     },
