@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier, hashToken, loadTokens, TokensConfigError } from '../../src/auth/index.js';
-import { countRows, spawnTollgate, startInProcess, tempDir, testEnv, type InProcessTollgate } from '../helpers/tollgate.js';
+import { body, countRows, spawnTollgate, startInProcess, tempDir, testEnv, type InProcessTollgate } from '../helpers/tollgate.js';
 import { demoResource, makeSpans } from '../helpers/telemetry.js';
 
 const INGEST_TOKEN = 'ingest-secret-1';
@@ -50,11 +50,11 @@ describe('ingest with tokens configured', () => {
   afterAll(async () => {
     await tg?.cleanup();
   });
-  const body = () => ProtobufTraceSerializer.serializeRequest(makeSpans(2, demoResource({ config_hash: 'cfg-auth' })))!;
+  const payload = () => ProtobufTraceSerializer.serializeRequest(makeSpans(2, demoResource({ config_hash: 'cfg-auth' })))!;
   const post = (auth?: string) =>
     fetch(`${tg.otlpHttpUrl}/v1/traces`, {
       method: 'POST',
-      body: body(),
+      body: body(payload()),
       headers: { 'content-type': 'application/x-protobuf', ...(auth === undefined ? {} : { authorization: auth }) },
     });
 
@@ -73,7 +73,7 @@ describe('ingest with tokens configured', () => {
     const client = new grpc.Client(`127.0.0.1:${tg.ports.otlpGrpc}`, grpc.credentials.createInsecure());
     const call = (metadata: grpc.Metadata) =>
       new Promise<grpc.ServiceError | null>((resolve) =>
-        client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body()), metadata, (e) => resolve(e)),
+        client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.from(payload()), metadata, (e) => resolve(e)),
       );
     expect((await call(new grpc.Metadata()))?.code).toBe(grpc.status.UNAUTHENTICATED);
     const withToken = new grpc.Metadata();

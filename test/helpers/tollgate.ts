@@ -108,3 +108,11 @@ export async function countRows(t: RunningTollgate, table: string, where = '1'):
   const rows = await t.store.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE ${where}`);
   return Number(rows[0]?.n ?? 0);
 }
+
+/**
+ * A fetch body from encoder output. The OTel serializers return `Uint8Array<ArrayBufferLike>`, which
+ * TypeScript 5.9 will not take as a BodyInit; their bytes always sit on a plain ArrayBuffer.
+ */
+export function body(bytes: Uint8Array | string): BodyInit {
+  return typeof bytes === 'string' ? bytes : (bytes as Uint8Array<ArrayBuffer>);
+}

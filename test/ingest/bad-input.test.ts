@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countRows, startInProcess, type InProcessTollgate } from '../helpers/tollgate.js';
+import { body, countRows, startInProcess, type InProcessTollgate } from '../helpers/tollgate.js';
 import { demoResource, makeSpans } from '../helpers/telemetry.js';
 
 const MAX_BODY = 64 * 1024;
@@ -21,8 +21,8 @@ afterAll(async () => {
 
 const goodBody = (hash = 'cfg-good') => ProtobufTraceSerializer.serializeRequest(makeSpans(5, demoResource({ config_hash: hash })))!;
 
-async function post(path: string, body: Uint8Array | string, headers: Record<string, string>) {
-  const res = await fetch(`${tg.otlpHttpUrl}${path}`, { method: 'POST', body, headers });
+async function post(path: string, payload: Uint8Array | string, headers: Record<string, string>) {
+  const res = await fetch(`${tg.otlpHttpUrl}${path}`, { method: 'POST', body: body(payload), headers });
   const text = await res.text();
   // Error bodies are a google.rpc.Status; for JSON requests (and unknown types) it is JSON.
   let message = text;
@@ -34,8 +34,10 @@ async function post(path: string, body: Uint8Array | string, headers: Record<str
   return { status: res.status, headers: res.headers, text, message };
 }
 
+type BadInput = [name: string, payload: () => Uint8Array | string, headers: Record<string, string>, status: number, message: RegExp];
+
 describe('OTLP/HTTP bad input', () => {
-  it.each([
+  it.each<BadInput>([
     ['truncated protobuf', () => goodBody().slice(0, 40), { 'content-type': 'application/x-protobuf' }, 400, /malformed protobuf/],
     ['invalid JSON', () => '{"resourceSpans": [', { 'content-type': 'application/json' }, 400, /invalid JSON/],
     ['broken gzip', () => Buffer.from('this is not gzip at all'), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, 400, /invalid gzip body/],
@@ -45,8 +47,8 @@ describe('OTLP/HTTP bad input', () => {
     ['an unsupported content encoding', () => goodBody(), { 'content-type': 'application/x-protobuf', 'content-encoding': 'br' }, 415, /unsupported Content-Encoding "br"/],
     ['a body over the limit', () => new Uint8Array(MAX_BODY + 1), { 'content-type': 'application/x-protobuf' }, 413, /exceeds the limit of 65536 bytes/],
     ['a gzip bomb that inflates past the limit', () => gzipSync(Buffer.alloc(50 * MAX_BODY)), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, 413, /decompressed body exceeds the limit/],
-  ] as const)('answers %s with its status and reason', async (_name, body, headers, status, message) => {
-    const res = await post('/v1/traces', body(), headers);
+  ])('answers %s with its status and reason', async (_name, payload, headers, status, message) => {
+    const res = await post('/v1/traces', payload(), headers);
     expect(res.status).toBe(status);
     expect(res.message).toMatch(message);
   });

@@ -10,7 +10,7 @@ import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { countRows, spawnTollgate, startInProcess, tempDir, testEnv } from '../helpers/tollgate.js';
+import { body, countRows, spawnTollgate, startInProcess, tempDir, testEnv } from '../helpers/tollgate.js';
 import { demoResource, makeLogs, makeSpans } from '../helpers/telemetry.js';
 import path from 'node:path';
 
@@ -74,7 +74,7 @@ describe('kill -9', () => {
           while (!killed) {
             const spans = makeSpans(40, demoResource({ config_hash: 'cfg-stream' }));
             try {
-              const res = await fetch(url, { method: 'POST', body: ProtobufTraceSerializer.serializeRequest(spans)!, headers: { 'content-type': 'application/x-protobuf' } });
+              const res = await fetch(url, { method: 'POST', body: body(ProtobufTraceSerializer.serializeRequest(spans)!), headers: { 'content-type': 'application/x-protobuf' } });
               if (res.status === 200) acked.push(...spans.map((s) => s.spanContext().spanId));
             } catch {
               // the connection died with the process: not acknowledged
@@ -106,7 +106,7 @@ describe('SIGTERM', () => {
       const inFlight = Array.from({ length: 5 }, () =>
         fetch(url, {
           method: 'POST',
-          body: ProtobufTraceSerializer.serializeRequest(makeSpans(20, demoResource({ config_hash: 'cfg-term' })))!,
+          body: body(ProtobufTraceSerializer.serializeRequest(makeSpans(20, demoResource({ config_hash: 'cfg-term' })))!),
           headers: { 'content-type': 'application/x-protobuf' },
         }).then((r) => r.status),
       );
@@ -128,8 +128,8 @@ describe('a failing insert', () => {
   it('answers 503 with Retry-After, acknowledges nothing, and recovers by itself', async () => {
     const tg = await startInProcess();
     try {
-      const body = ProtobufLogsSerializer.serializeRequest(makeLogs(10, demoResource({ config_hash: 'cfg-fail' })))!;
-      const send = () => fetch(`${tg.otlpHttpUrl}/v1/logs`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } });
+      const payload = ProtobufLogsSerializer.serializeRequest(makeLogs(10, demoResource({ config_hash: 'cfg-fail' })))!;
+      const send = () => fetch(`${tg.otlpHttpUrl}/v1/logs`, { method: 'POST', body: body(payload), headers: { 'content-type': 'application/x-protobuf' } });
       // The table disappears underneath Tollgate: every insert into it fails.
       await tg.store.command('DETACH TABLE otel_logs');
       const refused = await send();

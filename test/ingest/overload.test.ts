@@ -11,7 +11,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideAdmission } from '../../src/ingest/index.js';
 import { RetryInfoSchema, StatusSchema } from '../../src/ingest/gen/google/rpc/status_pb.js';
-import { countRows, spawnTollgate, startInProcess, tempDir, testEnv, type InProcessTollgate } from '../helpers/tollgate.js';
+import { body, countRows, spawnTollgate, startInProcess, tempDir, testEnv, type InProcessTollgate } from '../helpers/tollgate.js';
 import { demoResource, makeSpans } from '../helpers/telemetry.js';
 
 const MIB = 1024 * 1024;
@@ -46,11 +46,11 @@ describe('a full queue', () => {
   });
 
   it('answers HTTP with 429 and Retry-After, and stores exactly the acknowledged exports', async () => {
-    const body = ProtobufTraceSerializer.serializeRequest(makeSpans(400, demoResource({ config_hash: 'cfg-http-flood' })))!;
-    expect(body.byteLength).toBeGreaterThan(100_000);
+    const payload = ProtobufTraceSerializer.serializeRequest(makeSpans(400, demoResource({ config_hash: 'cfg-http-flood' })))!;
+    expect(payload.byteLength).toBeGreaterThan(100_000);
     const answers = await Promise.all(
       Array.from({ length: 24 }, () =>
-        fetch(`${tg.otlpHttpUrl}/v1/traces`, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } }),
+        fetch(`${tg.otlpHttpUrl}/v1/traces`, { method: 'POST', body: body(payload), headers: { 'content-type': 'application/x-protobuf' } }),
       ),
     );
     const ok = answers.filter((r) => r.status === 200);
@@ -91,7 +91,7 @@ describe('a flood against a running Tollgate', () => {
     const dataDir = tempDir();
     const tg = await spawnTollgate(testEnv(dataDir, { TOLLGATE_INGEST_SOFT_LIMIT_BYTES: String(16 * MIB), TOLLGATE_BATCH_MAX_DELAY_MS: '200' }));
     try {
-      const body = ProtobufTraceSerializer.serializeRequest(makeSpans(2_000, demoResource({ config_hash: 'cfg-flood' })))!;
+      const payload = ProtobufTraceSerializer.serializeRequest(makeSpans(2_000, demoResource({ config_hash: 'cfg-flood' })))!;
       const url = `http://127.0.0.1:${tg.ports.otlpHttp}/v1/traces`;
       const counts = { ok: 0, refused: 0, other: 0 };
       const deadline = Date.now() + 8_000;
@@ -100,7 +100,7 @@ describe('a flood against a running Tollgate', () => {
         Array.from({ length: 32 }, async () => {
           while (Date.now() < deadline) {
             try {
-              const r = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/x-protobuf' } });
+              const r = await fetch(url, { method: 'POST', body: body(payload), headers: { 'content-type': 'application/x-protobuf' } });
               await r.arrayBuffer();
               if (r.status === 200) counts.ok++;
               else if (r.status === 429) counts.refused++;

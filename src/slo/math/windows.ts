@@ -55,7 +55,10 @@ export function alertWindows(
   return ok(rows);
 }
 
-/** In exact rationals with one rounding at the end, so 0.02 × 30d / 1h is the double 14.4, not 14.399999999999999. */
+/**
+ * In exact rationals with one rounding at the end, so each factor is the double its decimal literal is:
+ * 0.05 × (28d / 6h) in floating point is 5.6000000000000005, here 5.6.
+ */
 function burnFactor(spec: AlertWindowSpec, periodSeconds: number): number {
   const consumedOverPeriod = multiplyRatios(ratioFromNumber(spec.budgetConsumedFraction), ratioFromNumber(periodSeconds));
   return ratioToNumber(divideRatios(consumedOverPeriod, ratioFromNumber(spec.longWindowSeconds)));

@@ -12,10 +12,11 @@ export function parseHttpStatus(input: unknown): Parsed<StatusCodeRange[]> {
   const items = Array.isArray(input) ? input : [input];
   if (items.length === 0) return fail('http_status must list at least one status code or class');
   const ranges: StatusCodeRange[] = [];
-  for (const item of items) {
+  for (const [index, item] of items.entries()) {
     const range = parseOne(item);
     if (range === null) {
-      return fail(`http_status must be a class like 5xx, a status code like 503, or a list of them, got ${describeValue(item)}`);
+      const message = `http_status must be a class like 5xx, a status code like 503, or a list of them, got ${describeValue(item)}`;
+      return fail(message, Array.isArray(input) ? [index] : []);
     }
     ranges.push(range);
   }

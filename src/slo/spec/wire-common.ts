@@ -17,7 +17,7 @@ export function parsedField<T>(parse: (input: unknown) => Parsed<T>) {
   return z.unknown().transform((input, ctx): T => {
     const result = parse(input);
     if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.message, input });
+    ctx.addIssue({ code: 'custom', message: result.message, path: result.path, input });
     return z.NEVER;
   });
 }

@@ -23,16 +23,16 @@ describe('parseDurationMs', () => {
   it.each(['5x', '', '5', 'm', '-5m', '1h30m', ' 5m', '5 m', '.5s', '1e3s', '5M'])('rejects %j', (text) => {
     expect(parseDurationMs(text)).toEqual({
       ok: false,
-      error: `${JSON.stringify(text)} is not a duration; use a number followed by ms, s, m, h, d or w`,
+      message: `${JSON.stringify(text)} is not a duration; use a number followed by ms, s, m, h, d or w`,
     });
   });
 
   it('rejects a duration finer than a millisecond', () => {
-    expect(parseDurationMs('1.5ms')).toEqual({ ok: false, error: '"1.5ms" is not a whole number of milliseconds' });
+    expect(parseDurationMs('1.5ms')).toEqual({ ok: false, message: '"1.5ms" is not a whole number of milliseconds' });
   });
 
   it('rejects a duration too long to count in milliseconds exactly', () => {
-    expect(parseDurationMs('99999999999999w')).toEqual({ ok: false, error: '"99999999999999w" is too long to be a duration' });
+    expect(parseDurationMs('99999999999999w')).toEqual({ ok: false, message: '"99999999999999w" is too long to be a duration' });
   });
 });
 
@@ -77,7 +77,7 @@ describe('formatWindow', () => {
 
   it.each(['300ms', '1.5s', '5m', '90m', '1h', '6h', '3d', '28d', '4w'])('formats what %s parses to as something that parses back the same', (text) => {
     const seconds = parseDurationSeconds(text);
-    if (!seconds.ok) throw new Error(seconds.error);
+    if (!seconds.ok) throw new Error(seconds.message);
     expect(parseDurationSeconds(formatWindow(seconds.value))).toEqual(seconds);
   });
 

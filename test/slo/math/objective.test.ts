@@ -28,7 +28,7 @@ describe('errorBudgetFraction', () => {
   it('says what an objective must look like', () => {
     expect(errorBudgetFraction(100)).toEqual({
       ok: false,
-      error: 'objective 100 is not a percentage above 0 and below 100 (e.g. 99.9)',
+      message: 'objective 100 is not a percentage above 0 and below 100 (e.g. 99.9)',
     });
   });
 });

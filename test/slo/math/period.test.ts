@@ -25,7 +25,7 @@ describe('parseRollingPeriod', () => {
   it.each(['36h', '12h', '1.5d', '0d'])('rejects %s, which is not a whole number of days', (text) => {
     expect(parseRollingPeriod(text)).toEqual({
       ok: false,
-      error: `"${text}" is not a whole number of days; a rolling period is e.g. 7d, 28d or 30d`,
+      message: `"${text}" is not a whole number of days; a rolling period is e.g. 7d, 28d or 30d`,
     });
   });
 
@@ -47,13 +47,13 @@ describe('calendarPeriod', () => {
   });
 
   it('rejects an unknown calendar', () => {
-    expect(calendarPeriod('quarter')).toEqual({ ok: false, error: 'calendar "quarter" is not one of month, week' });
+    expect(calendarPeriod('quarter')).toEqual({ ok: false, message: 'calendar "quarter" is not one of month, week' });
   });
 
   it('rejects an unknown time zone', () => {
     expect(calendarPeriod('month', 'Mars/Olympus')).toEqual({
       ok: false,
-      error: 'time zone "Mars/Olympus" is not an IANA time zone such as UTC or Europe/Berlin',
+      message: 'time zone "Mars/Olympus" is not an IANA time zone such as UTC or Europe/Berlin',
     });
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * @module cli
+ * `npx tollgate <command>`: thin commands over the modules; each returns its exit code.
+ */
+import { parseArgs } from 'node:util';
+import { hashToken } from '../auth/index.js';
+import { fullSchemaStatements, type SchemaForm } from '../store/index.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const USAGE = `usage: tollgate <command>
+  validate [dir]                           check SLO and gate-policy files (default ./slo-definitions)
+  schema [--cluster NAME] [--database DB]  print the ClickHouse DDL (single-node, or the cluster form)
+  hash-token <token>                       print the sha256 to put in TOLLGATE_TOKENS_FILE`;
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'schema':
+      return schemaCommand(rest, io);
+    case 'hash-token': {
+      const token = rest[0];
+      if (token === undefined || rest.length > 1) {
+        io.err('usage: tollgate hash-token <token>');
+        return 2;
+      }
+      io.out(hashToken(token));
+      return 0;
+    }
+    case 'validate': {
+      const { runValidate } = await import('../slo/spec/index.js');
+      return runValidate(rest[0] ?? 'slo-definitions', io.out);
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.err(`tollgate: unknown command "${command}"\n${USAGE}`);
+      return 2;
+  }
+}
+
+function schemaCommand(args: readonly string[], io: CliIo): number {
+  let values: { cluster?: string; database?: string };
+  try {
+    ({ values } = parseArgs({ args: [...args], options: { cluster: { type: 'string' }, database: { type: 'string' } }, strict: true }));
+  } catch (e) {
+    io.err(`tollgate schema: ${(e as Error).message}`);
+    return 2;
+  }
+  const form: SchemaForm = values.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: values.cluster };
+  try {
+    for (const sql of fullSchemaStatements(values.database ?? 'default', form)) io.out(`${sql};\n`);
+  } catch (e) {
+    io.err(`tollgate schema: ${(e as Error).message}`);
+    return 2;
+  }
+  return 0;
+}

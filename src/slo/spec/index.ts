@@ -1,0 +1,34 @@
+/**
+ * @module slo/spec
+ * SLO and GatePolicy files: schemas, the YAML loader with positions, directory loading and `tollgate validate`.
+ */
+export type {
+  Alerting,
+  AlertWindow,
+  Budgeting,
+  CompareSettings,
+  ForeignDocument,
+  GatePolicy,
+  LogBadCondition,
+  LogMatch,
+  MetricSelector,
+  NameMatch,
+  Sli,
+  SloDefinition,
+  SloPeriod,
+  SloSelection,
+  SpanBadCondition,
+  SpanKind,
+  SpanMatch,
+  StatusCodeRange,
+} from './model.js';
+export { formatProblem, type Problem, type SourcePos } from './problem.js';
+export type { SourceFile } from './load-file.js';
+export { loadSloSources, type SloLoadResult } from './load-sources.js';
+export { loadSloDirectory, SloDirectoryError } from './load-directory.js';
+export { runValidate, summaryLine } from './validate-command.js';
+export { revisionOf } from './revision.js';
+export { API_VERSION } from './wire-common.js';
+export { SEVERITY_NUMBER } from './severity.js';
+export { SLO_DEFAULTS } from './slo-from-wire.js';
+export { GATE_POLICY_DEFAULTS } from './gate-policy-from-wire.js';

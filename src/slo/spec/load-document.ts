@@ -1,0 +1,135 @@
+/**
+ * @module slo/spec/load-document
+ * One YAML document to a definition, a foreign document, or problems.
+ */
+import type { Document, LineCounter } from 'yaml';
+import { isScalar, visit } from 'yaml';
+import { describeValue } from './describe-value.js';
+import { gatePolicyFromWire } from './gate-policy-from-wire.js';
+import { problemsFromIssues } from './issue-problems.js';
+import type { ForeignDocument, GatePolicy, SloDefinition } from './model.js';
+import type { Problem, SourcePos } from './problem.js';
+import { sloFromWire } from './slo-from-wire.js';
+import { API_GROUP_PREFIX, API_VERSION } from './wire-common.js';
+import { gatePolicyDocument } from './wire-gate-policy.js';
+import { sloDocument } from './wire-slo.js';
+import { createYamlLocator, type YamlLocator } from './yaml-locator.js';
+
+/** A definition plus where its references to other SLOs are written, for the cross-file checks. */
+export interface LoadedSlo {
+  slo: SloDefinition;
+  dependsOnAt: SourcePos[];
+}
+
+export interface LoadedPolicy {
+  policy: GatePolicy;
+  /** One per name when `slos` is a list. */
+  sloNamesAt: SourcePos[];
+  slosAt: SourcePos;
+}
+
+export type DocumentResult =
+  | { kind: 'slo'; loaded: LoadedSlo }
+  | { kind: 'policy'; loaded: LoadedPolicy }
+  | { kind: 'foreign'; foreign: ForeignDocument }
+  /** `declaredSloName`: an invalid SLO document still declares its name, so references to it are not "unknown". */
+  | { kind: 'invalid'; problems: Problem[]; declaredSloName: string | null }
+  | { kind: 'empty' };
+
+const KINDS = ['SLO', 'GatePolicy'] as const;
+
+export function loadDocument(doc: Document.Parsed, file: string, lineCounter: LineCounter): DocumentResult {
+  const at = createYamlLocator(file, doc, lineCounter);
+  if (doc.errors.length > 0) return { kind: 'invalid', problems: yamlProblems(doc, file, lineCounter), declaredSloName: null };
+  // A stream ending in `---`, or a file of comments, holds documents with nothing in them.
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return { kind: 'empty' };
+
+  let js: unknown;
+  try {
+    js = doc.toJS();
+  } catch (e) {
+    // toJS throws on an alias whose anchor is missing; the parser does not report that as an error.
+    return invalid(at, [], `invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!isRecord(js)) {
+    return invalid(at, [], `a document must be a mapping with apiVersion, kind, metadata and spec, got ${describeValue(js)}`);
+  }
+
+  const header = checkHeader(js, at);
+  if (header.kind !== 'ours') return header.result;
+
+  const declaredSloName = header.docKind === 'SLO' && isRecord(js.metadata) && typeof js.metadata.name === 'string' ? js.metadata.name : null;
+  const source = at.valueAt(['metadata', 'name']);
+  if (header.docKind === 'SLO') {
+    const parsed = sloDocument.safeParse(js, { reportInput: true });
+    if (!parsed.success) return { kind: 'invalid', problems: problemsFromIssues(parsed.error.issues, at), declaredSloName };
+    const slo = sloFromWire(parsed.data, source);
+    return { kind: 'slo', loaded: { slo, dependsOnAt: slo.dependsOn.map((_, i) => at.valueAt(['spec', 'depends_on', i])) } };
+  }
+  const parsed = gatePolicyDocument.safeParse(js, { reportInput: true });
+  if (!parsed.success) return { kind: 'invalid', problems: problemsFromIssues(parsed.error.issues, at), declaredSloName };
+  const policy = gatePolicyFromWire(parsed.data, source);
+  const sloNamesAt = policy.slos.kind === 'names' ? policy.slos.names.map((_, i) => at.valueAt(['spec', 'slos', i])) : [];
+  return { kind: 'policy', loaded: { policy, sloNamesAt, slosAt: at.valueAt(['spec', 'slos']) } };
+}
+
+type HeaderCheck = { kind: 'ours'; docKind: (typeof KINDS)[number] } | { kind: 'done'; result: DocumentResult };
+
+function checkHeader(js: Record<string, unknown>, at: YamlLocator): HeaderCheck {
+  const done = (result: DocumentResult): HeaderCheck => ({ kind: 'done', result });
+  const { apiVersion, kind } = js;
+  if (apiVersion === undefined) return done(invalid(at, [], 'missing required field "apiVersion"'));
+  if (typeof apiVersion !== 'string') {
+    return done(invalid(at, ['apiVersion'], `apiVersion must be a string, got ${describeValue(apiVersion)}`));
+  }
+  if (apiVersion !== API_VERSION) {
+    if (apiVersion.startsWith(API_GROUP_PREFIX)) {
+      return done(invalid(at, ['apiVersion'], `unknown apiVersion "${apiVersion}", expected ${API_VERSION}`));
+    }
+    // Sloth, OpenSLO and others: not ours to judge; a converter may take them later.
+    const foreign: ForeignDocument = { apiVersion, kind: typeof kind === 'string' ? kind : null, document: js, source: at.valueAt([]) };
+    return done({ kind: 'foreign', foreign });
+  }
+  if (kind === undefined) return done(invalid(at, [], 'missing required field "kind"'));
+  const docKind = KINDS.find((k) => k === kind);
+  if (docKind === undefined) {
+    return done(invalid(at, ['kind'], `unknown kind ${describeValue(kind)}, expected ${KINDS.join(' or ')}`));
+  }
+  return { kind: 'ours', docKind };
+}
+
+function invalid(at: YamlLocator, path: readonly PropertyKey[], message: string): DocumentResult {
+  return { kind: 'invalid', problems: [{ ...at.valueAt(path), message }], declaredSloName: null };
+}
+
+/**
+ * The parser's errors, first per line: one slip (a tab, a lost quote) often makes the parser report
+ * follow-on errors further along the same line that go away with the first.
+ */
+function yamlProblems(doc: Document.Parsed, file: string, lineCounter: LineCounter): Problem[] {
+  const problems: Problem[] = [];
+  for (const e of doc.errors) {
+    const { line, col } = lineCounter.linePos(e.pos[0]);
+    if (problems.some((p) => p.line === line)) continue;
+    const message = e.code === 'DUPLICATE_KEY' ? `duplicate key "${keyAt(doc, e.pos[0])}"` : `invalid YAML: ${e.message}`;
+    problems.push({ file, line, column: col, message });
+  }
+  return problems;
+}
+
+/** The text of the map key starting at `offset` (the parser's DUPLICATE_KEY error spans one character of it). */
+function keyAt(doc: Document.Parsed, offset: number): string {
+  let key = '?';
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
+        key = String(pair.key.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return key;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
