@@ -25,7 +25,15 @@ async function main(): Promise<void> {
   const tracing = startSelfTracing(config.selfTracingEndpoint, VERSION);
   let running;
   try {
-    running = await startTollgate(config, log);
+    running = await tracing.tracer.startActiveSpan('tollgate.start', async (span) => {
+      try {
+        const started = await startTollgate(config, log);
+        span.setAttributes({ 'tollgate.store': started.store.kind, 'tollgate.slos': started.slos?.slos.length ?? 0 });
+        return started;
+      } finally {
+        span.end();
+      }
+    });
   } catch (e) {
     if (e instanceof StartupError || e instanceof TokensConfigError || e instanceof ConfigError) {
       process.stderr.write(`tollgate: ${e.message}\n`);

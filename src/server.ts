@@ -4,7 +4,6 @@
  * runs and what in-process tests start on port 0; `stop()` is the graceful shutdown:
  * stop accepting, finish and acknowledge what is in flight, flush, close the store.
  */
-import { readdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
@@ -13,12 +12,15 @@ import { createApiApp } from './api/index.js';
 import { loadTokens } from './auth/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
 import { createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
+import { formatProblem, loadSloDirectory, type SloLoadResult } from './slo/spec/index.js';
 import { createBatchWriter, openStore, type Store } from './store/index.js';
 import { createTollgateMetrics } from './telemetry/index.js';
 
 export interface RunningTollgate {
   ports: { http: number; otlpHttp: number; otlpGrpc: number };
   store: Store;
+  /** The SLO directory as loaded at start (undefined when it could not be read). */
+  slos: SloLoadResult | undefined;
   stop(): Promise<void>;
 }
 
@@ -54,17 +56,19 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   const pipeline = createIngestPipeline({ writer, observer: metrics.ingest });
   metrics.watchQueues({ ingestBytesInUse: budget.inUseBytes, pendingRows: writer.pendingRows, statementQueue: () => store.queueDepth() });
 
-  let sloDirectoryRead = false;
+  const sloLog = log.child({ module: 'slo' });
+  let slos: SloLoadResult | undefined;
   try {
-    await readdir(config.sloDir);
-    sloDirectoryRead = true;
+    slos = await loadSloDirectory(config.sloDir);
+    sloLog.info({ sloDir: config.sloDir, slos: slos.slos.length, policies: slos.policies.length, revision: slos.revision }, 'SLO directory loaded');
+    for (const p of slos.problems) sloLog.warn({ problem: formatProblem(p) }, 'SLO file problem; the rest stays loaded');
   } catch (e) {
-    log.error({ sloDir: config.sloDir, err: e }, 'cannot read the SLO directory');
+    sloLog.error({ sloDir: config.sloDir, err: e }, 'cannot read the SLO directory');
   }
 
   const api = createApiApp({
     registry: metrics.registry,
-    health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: sloDirectoryRead }) },
+    health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }) },
   });
   const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });
   const grpcServer = createOtlpGrpcServer({ pipeline, budget, tokens, observer: metrics.ingest, maxMessageBytes: config.grpcMaxMessageBytes });
@@ -82,6 +86,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   return {
     ports,
     store,
+    slos,
     stop() {
       stopping ??= (async () => {
         // 1. No new connections; idle keep-alive connections go now, busy ones when answered.

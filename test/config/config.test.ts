@@ -58,3 +58,19 @@ describe('start-up with an invalid variable', () => {
     }
   });
 });
+
+describe('health with a missing SLO directory', () => {
+  it('answers 503 and names the failed check', async () => {
+    const dataDir = tempDir();
+    const tg = await spawnTollgate(testEnv(dataDir, { TOLLGATE_SLO_DIR: '/nonexistent/slo-definitions' }));
+    try {
+      const res = await fetch(`http://127.0.0.1:${tg.ports.http}/healthz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'unavailable', checks: { store: true, schema: true, slo_directory: false } });
+    } finally {
+      tg.child.kill('SIGKILL');
+      await tg.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
