@@ -37,14 +37,14 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   }
   if (!tokens.enabled) log.warn({ listenHost: config.listenHost }, 'no tokens configured: listening on loopback only, every request allowed');
 
-  const { store, migrations } = await openStore(config.clickhouse);
+  const metrics = createTollgateMetrics();
+  const { store, migrations } = await openStore(config.clickhouse, metrics.observeStatement);
   log.info({ store: store.kind, database: store.database, applied: migrations.applied, drifted: migrations.drifted }, 'store open, schema applied');
   if (migrations.drifted.length > 0) log.warn({ versions: migrations.drifted }, 'applied migrations differ from this build (edited after release); not re-run');
 
-  const metrics = createTollgateMetrics();
   const storeLog = log.child({ module: 'store' });
   const writer = createBatchWriter({
-    insert: (b) => store.insertRows(b.table, b.columns, b.rows),
+    insert: (b) => store.insertEncoded(b.table, b.columns, b.chunks),
     maxRows: config.batchMaxRows,
     maxDelayMs: config.batchMaxDelayMs,
     onInsert: (o) => {

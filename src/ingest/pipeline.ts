@@ -3,7 +3,7 @@
  * One export, from bytes to acknowledgement: decode (pure), hand rows to the batch writer, and
  * answer only after the insert holding them returned. Transports map the outcome to HTTP or gRPC.
  */
-import type { BatchWriter } from '../store/index.js';
+import { encodeRows, type BatchWriter } from '../store/index.js';
 import { decodeExport, OtlpDecodeError, type DecodedExport, type Encoding, type Signal } from './decode/index.js';
 import type { Transport } from './admission.js';
 
@@ -45,7 +45,7 @@ export function createIngestPipeline({ writer, observer, onStoreError }: {
       }
       observer.decoded(signal, transport, decoded);
       try {
-        await writer.write(decoded.batches);
+        await writer.write(decoded.batches.map((b) => ({ table: b.table, columns: b.columns, rowCount: b.rows.length, text: encodeRows(b.rows) })));
       } catch (error) {
         onStoreError?.(signal, error);
         return {

@@ -12,7 +12,23 @@ export interface RowBatch {
   rows: unknown[][];
 }
 
-export type InsertRows = (batch: RowBatch) => Promise<void>;
+/** Rows already encoded for the insert (see row-encoding.ts), as the writer receives them. */
+export interface EncodedRows {
+  table: string;
+  columns: readonly string[];
+  rowCount: number;
+  text: string;
+}
+
+/** What one insert sends: the encoded chunks of every write it coalesced, in order. */
+export interface InsertBatch {
+  table: string;
+  columns: readonly string[];
+  rowCount: number;
+  chunks: string[];
+}
+
+export type InsertRows = (batch: InsertBatch) => Promise<void>;
 
 export interface InsertObservation {
   table: string;
@@ -22,7 +38,7 @@ export interface InsertObservation {
 }
 
 export interface BatchWriter {
-  write(batches: readonly RowBatch[]): Promise<void>;
+  write(batches: readonly EncodedRows[]): Promise<void>;
   /** Rows accepted but not yet inserted. */
   pendingRows(): number;
   /** Shutdown: sends every open batch now, sends later rows without delay, and waits for all inserts. */
@@ -31,7 +47,11 @@ export interface BatchWriter {
 
 export interface BatchWriterOptions {
   insert: InsertRows;
-  /** @default 10_000: also the largest single insert, which bounds how long a read waits behind it (~0.1 s on chDB). */
+  /**
+   * @default 10_000: a batch is sent once it holds this many rows. One write is never split, so an
+   * insert holds at most maxRows plus one export (itself bounded by the body limit); this bounds
+   * how long a read waits behind an insert.
+   */
   maxRows?: number;
   /** @default 200: how long the first rows of a batch wait for company. */
   maxDelayMs?: number;
@@ -41,7 +61,8 @@ export interface BatchWriterOptions {
 interface OpenBatch {
   table: string;
   columns: readonly string[];
-  rows: unknown[][];
+  rowCount: number;
+  chunks: string[];
   done: Promise<void>;
   settle: { resolve: () => void; reject: (e: unknown) => void };
   timer: NodeJS.Timeout | undefined;
@@ -61,15 +82,15 @@ export function createBatchWriter({ insert, maxRows = 10_000, maxDelayMs = 200, 
     // Rejections are delivered to each writer through Promise.all; this keeps an unobserved
     // batch (e.g. one whose writers all gave up) from crashing the process.
     done.catch(() => undefined);
-    return { table, columns, rows: [], done, settle, timer: undefined };
+    return { table, columns, rowCount: 0, chunks: [], done, settle, timer: undefined };
   };
 
   const send = (b: OpenBatch): void => {
     if (open.get(b.table) === b) open.delete(b.table);
     if (b.timer !== undefined) clearTimeout(b.timer);
     const started = performance.now();
-    const rowCount = b.rows.length;
-    const p = insert({ table: b.table, columns: b.columns, rows: b.rows }).then(
+    const rowCount = b.rowCount;
+    const p = insert({ table: b.table, columns: b.columns, rowCount, chunks: b.chunks }).then(
       () => {
         onInsert?.({ table: b.table, rows: rowCount, durationMs: performance.now() - started, error: undefined });
         b.settle.resolve();
@@ -85,30 +106,25 @@ export function createBatchWriter({ insert, maxRows = 10_000, maxDelayMs = 200, 
     inFlight.add(p);
   };
 
-  const append = (table: string, columns: readonly string[], rows: unknown[][]): Promise<void>[] => {
-    const touched: Promise<void>[] = [];
-    let offset = 0;
-    while (offset < rows.length) {
-      let b = open.get(table);
-      if (b === undefined) {
-        b = newBatch(table, columns);
-        open.set(table, b);
-        const sealed = b;
-        b.timer = setTimeout(() => send(sealed), shuttingDown ? 0 : maxDelayMs);
-      }
-      const take = Math.min(maxRows - b.rows.length, rows.length - offset);
-      for (let i = 0; i < take; i++) b.rows.push(rows[offset + i] as unknown[]);
-      offset += take;
-      pending += take;
-      touched.push(b.done);
-      if (b.rows.length >= maxRows) send(b);
+  const append = (rows: EncodedRows): Promise<void> => {
+    let b = open.get(rows.table);
+    if (b === undefined) {
+      b = newBatch(rows.table, rows.columns);
+      open.set(rows.table, b);
+      const sealed = b;
+      b.timer = setTimeout(() => send(sealed), shuttingDown ? 0 : maxDelayMs);
     }
-    return touched;
+    b.chunks.push(rows.text);
+    b.rowCount += rows.rowCount;
+    pending += rows.rowCount;
+    const done = b.done;
+    if (b.rowCount >= maxRows) send(b);
+    return done;
   };
 
   return {
     write(batches) {
-      const waits = batches.flatMap((b) => (b.rows.length === 0 ? [] : append(b.table, b.columns, b.rows)));
+      const waits = batches.filter((b) => b.rowCount > 0).map(append);
       return Promise.all(waits).then(() => undefined);
     },
     pendingRows: () => pending,

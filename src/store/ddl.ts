@@ -11,10 +11,11 @@ import type { MaterializedViewSpec, TableSpec } from './schema-tables.js';
 
 export type SchemaForm = { kind: 'single' } | { kind: 'cluster'; cluster: string };
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Letters, digits, `_`, `-` (cluster names) and `.` (Nested subcolumns such as Events.Timestamp). */
+const SAFE_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 export function quoteIdentifier(name: string): string {
-  if (!IDENTIFIER.test(name) && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(name)) {
+  if (!SAFE_IDENTIFIER.test(name)) {
     throw new Error(`not a safe identifier: ${JSON.stringify(name)}`);
   }
   return `\`${name}\``;

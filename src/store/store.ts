@@ -3,11 +3,14 @@
  * The only code that talks to ClickHouse. Every statement goes through one queue (reads first);
  * every value goes in as a `{name:Type}` query parameter or through `insert()`.
  */
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseTarget } from '../config/index.js';
 import { openClickHouse } from './client.js';
 import { quoteIdentifier, type SchemaForm } from './ddl.js';
 import { migrate, MIGRATIONS_TABLE, type MigrationReport } from './migrations.js';
+import { INSERT_FORMAT } from './row-encoding.js';
 import { createStatementQueue, type Lane, type StatementQueue } from './statement-queue.js';
 
 export type QueryParams = Record<string, unknown>;
@@ -21,6 +24,8 @@ export interface Store {
   command(sql: string, params?: QueryParams): Promise<void>;
   /** Inserts rows given as arrays in `columns` order. */
   insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
+  /** Inserts rows already encoded by `encodeRows` (chunks of whole lines), as one statement. */
+  insertEncoded(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void>;
   ping(): Promise<boolean>;
   queueDepth(): ReturnType<StatementQueue['depth']>;
   close(): Promise<void>;
@@ -31,10 +36,14 @@ export interface OpenStoreResult {
   migrations: MigrationReport;
 }
 
-export async function openStore(target: ClickHouseTarget): Promise<OpenStoreResult> {
+/** Called after every statement with its lane and how long it ran (queue wait excluded). */
+export type StatementObserver = (lane: Lane, seconds: number, failed: boolean) => void;
+
+export async function openStore(target: ClickHouseTarget, onStatement?: StatementObserver): Promise<OpenStoreResult> {
   const opened = openClickHouse(target);
   const form: SchemaForm = opened.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: opened.cluster };
-  const store = new ClickHouseStore(opened.client, opened.database, form, target.kind, createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements }));
+  const queue = createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements });
+  const store = new ClickHouseStore(opened.client, opened.database, form, target.kind, onStatement === undefined ? queue : timed(queue, onStatement));
   try {
     const migrations = await migrate(
       {
@@ -54,6 +63,24 @@ export async function openStore(target: ClickHouseTarget): Promise<OpenStoreResu
     await store.close();
     throw e;
   }
+}
+
+function timed(queue: StatementQueue, onStatement: StatementObserver): StatementQueue {
+  return {
+    ...queue,
+    run: (lane, work) =>
+      queue.run(lane, async () => {
+        const started = performance.now();
+        let failed = true;
+        try {
+          const result = await work();
+          failed = false;
+          return result;
+        } finally {
+          onStatement(lane, (performance.now() - started) / 1000, failed);
+        }
+      }),
+  };
 }
 
 class ClickHouseStore implements Store {
@@ -86,6 +113,21 @@ class ClickHouseStore implements Store {
         values: rows,
         format: 'JSONCompactEachRow',
       });
+    });
+  }
+
+  insertEncoded(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void> {
+    const target = `${quoteIdentifier(this.database)}.${quoteIdentifier(table)}`;
+    const columnList = columns.map(quoteIdentifier).join(', ');
+    return this.queue.run('write', async () => {
+      // exec() sends the already-encoded lines as the body (insert() would insist on re-encoding
+      // objects for a JSON format); the statement names only Tollgate's own identifiers.
+      const result = await this.client.exec({
+        query: `INSERT INTO ${target} (${columnList}) FORMAT ${INSERT_FORMAT}`,
+        values: Readable.from(chunks, { objectMode: false }),
+      });
+      result.stream.resume();
+      await finished(result.stream);
     });
   }
 

@@ -3,6 +3,7 @@
  * Tollgate's own metrics, served at /metrics: what ingest accepted and refused and why, how big
  * and how slow the inserts are, and how full the queues are.
  */
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IngestObserver } from '../ingest/index.js';
 import type { InsertObservation } from '../store/index.js';
@@ -17,6 +18,7 @@ export interface TollgateMetrics {
   registry: Registry;
   ingest: IngestObserver;
   observeInsert(o: InsertObservation): void;
+  observeStatement(lane: 'read' | 'write', seconds: number, failed: boolean): void;
   watchQueues(probe: QueueProbe): void;
 }
 
@@ -45,10 +47,30 @@ export function createTollgateMetrics(): TollgateMetrics {
   });
   const insertSeconds = new Histogram({
     name: 'tollgate_insert_duration_seconds',
-    help: 'Time from sending an insert to ClickHouse until it returned, by table and result.',
+    help: 'Time from a batch being sealed until its insert returned (queue wait included), by table and result.',
     labelNames: ['table', 'result'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
+  });
+  const statementSeconds = new Histogram({
+    name: 'tollgate_store_statement_seconds',
+    help: 'Time ClickHouse statements ran (queue wait excluded), by lane and result.',
+    labelNames: ['lane', 'result'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  // Busy share of the event loop since the previous scrape: decoding runs on it, so this says
+  // whether ingest is bound by JavaScript work or by the store.
+  let lastLoop = performance.eventLoopUtilization();
+  new Gauge({
+    name: 'tollgate_event_loop_utilization',
+    help: 'Share of time the event loop was busy since the previous scrape (0-1).',
+    registers: [registry],
+    collect() {
+      const now = performance.eventLoopUtilization();
+      this.set(performance.eventLoopUtilization(now, lastLoop).utilization);
+      lastLoop = now;
+    },
   });
   // Queue gauges are sampled at scrape time rather than updated on every request.
   let probe: QueueProbe | undefined;
@@ -96,6 +118,9 @@ export function createTollgateMetrics(): TollgateMetrics {
     observeInsert(o) {
       batchRows.observe({ table: o.table }, o.rows);
       insertSeconds.observe({ table: o.table, result: o.error === undefined ? 'ok' : 'error' }, o.durationMs / 1000);
+    },
+    observeStatement(lane, seconds, failed) {
+      statementSeconds.observe({ lane, result: failed ? 'error' : 'ok' }, seconds);
     },
     watchQueues(p) {
       probe = p;

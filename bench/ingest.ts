@@ -1,0 +1,139 @@
+/**
+ * bench/ingest: OTLP spans/s end to end (decode → stored → acknowledged) through a running
+ * Tollgate, over OTLP/HTTP protobuf and OTLP/gRPC from concurrent clients, beside raw inserts of
+ * the same rows into chDB measured in the same run. Prints numbers and ratios; asserts nothing.
+ *
+ *   node --import tsx bench/ingest.ts [--requests 300] [--spans 1000] [--clients 8]
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
+import { createClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import { decodeExport } from '../src/ingest/index.js';
+import { encodeRows, fullSchemaStatements } from '../src/store/index.js';
+import { Readable } from 'node:stream';
+import { spawnTollgate, tempDir, testEnv } from '../test/helpers/tollgate.js';
+import { spanRequests } from './span-mix.js';
+
+const { values: args } = parseArgs({
+  options: { requests: { type: 'string', default: '300' }, spans: { type: 'string', default: '1000' }, clients: { type: 'string', default: '8' } },
+});
+const REQUESTS = Number(args.requests);
+const SPANS = Number(args.spans);
+const CLIENTS = Number(args.clients);
+const TOTAL = REQUESTS * SPANS;
+const CHUNK_ROWS = 10_000; // Tollgate's default batch size, so the reference inserts alike
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+console.log(`building ${REQUESTS} requests × ${SPANS} spans …`);
+const bodies = spanRequests(REQUESTS, SPANS);
+const avgKb = bodies.reduce((n, b) => n + b.byteLength, 0) / bodies.length / 1024;
+
+// ---- reference: the same rows, decoded once, inserted straight into chDB (no network, no queue)
+const refDir = tempDir('tollgate-bench-ref-');
+const connection = createChdbConnection({ path: path.join(refDir, 'clickhouse') });
+// chdb ships its own copy of client-common's types; the connection implements this exact contract.
+const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+for (const sql of fullSchemaStatements('default', { kind: 'single' })) await client.command({ query: sql });
+
+let t = performance.now();
+const decoded = bodies.map((b) => decodeExport('traces', 'protobuf', b));
+const decodeSeconds = (performance.now() - t) / 1000;
+const columns = decoded[0]!.batches[0]!.columns;
+const rows = decoded.flatMap((d) => d.batches[0]!.rows);
+const chunks: unknown[][][] = [];
+for (let i = 0; i < rows.length; i += CHUNK_ROWS) chunks.push(rows.slice(i, i + CHUNK_ROWS));
+
+t = performance.now();
+const texts = chunks.map((c) => encodeRows(c));
+const serializeSeconds = (performance.now() - t) / 1000;
+const payloads = texts.map((text) => Buffer.from(text));
+
+t = performance.now();
+const columnList = columns.map((c) => `\`${c}\``).join(', ');
+for (const text of texts) {
+  const r = await client.exec({ query: `INSERT INTO otel_traces (${columnList}) FORMAT JSONCompactEachRow`, values: Readable.from([text], { objectMode: false }) });
+  r.stream.resume();
+}
+const clientInsertSeconds = (performance.now() - t) / 1000;
+t = performance.now();
+for (const values of payloads) await connection.chdb.rawInsert({ table: 'otel_traces', columns, values, format: 'JSONCompactEachRow' });
+const rawInsertSeconds = (performance.now() - t) / 1000;
+await client.close();
+rmSync(refDir, { recursive: true, force: true });
+
+// ---- Tollgate end to end, in its own process, fed over loopback by concurrent clients
+const dataDir = tempDir('tollgate-bench-');
+const tg = await spawnTollgate(testEnv(dataDir, { TOLLGATE_BATCH_MAX_DELAY_MS: process.env['BENCH_BATCH_DELAY_MS'] ?? '200' }));
+
+const metricsUrl = `http://127.0.0.1:${tg.ports.http}/metrics`;
+/** Seconds the store spent inserting, and the event loop's busy share since the last scrape. */
+async function tollgateLoad(): Promise<{ insertSeconds: number; loop: number }> {
+  const text = await (await fetch(metricsUrl)).text();
+  const insertSeconds = [...text.matchAll(/^tollgate_store_statement_seconds_sum\{lane="write"[^}]*\} (\S+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+  return { insertSeconds, loop: Number(/^tollgate_event_loop_utilization (\S+)$/m.exec(text)?.[1]) };
+}
+
+async function runClients(send: (body: Uint8Array) => Promise<boolean>): Promise<{ seconds: number; failed: number; storeBusy: number; loop: number }> {
+  let next = 0;
+  let failed = 0;
+  const before = await tollgateLoad();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        // A refused export is retried after the advertised delay, as the OTel HTTP exporter does.
+        while (!(await send(body))) {
+          failed++;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const after = await tollgateLoad();
+  return { seconds, failed, storeBusy: (after.insertSeconds - before.insertSeconds) / seconds, loop: after.loop };
+}
+
+const url = `http://127.0.0.1:${tg.ports.otlpHttp}/v1/traces`;
+const http = await runClients(async (body) => {
+  const res = await fetch(url, { method: 'POST', body: body as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/x-protobuf' } });
+  await res.arrayBuffer();
+  return res.status === 200;
+});
+
+const grpcClient = new grpc.Client(`127.0.0.1:${tg.ports.otlpGrpc}`, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+const grpcRun = await runClients(
+  (body) =>
+    new Promise((resolve) =>
+      grpcClient.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', (b: Buffer) => b, (b: Buffer) => b, Buffer.from(body), (err) => resolve(err === null)),
+    ),
+);
+grpcClient.close();
+const peakRssMiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${tg.child.pid}/status`, 'utf8'))?.[1]) / 1024;
+tg.child.kill('SIGTERM');
+await tg.exited;
+rmSync(dataDir, { recursive: true, force: true });
+
+const rate = (seconds: number): number => TOTAL / seconds;
+const fastestRaw = rate(rawInsertSeconds);
+console.log(`
+ingest benchmark: ${REQUESTS} requests × ${SPANS} spans = ${fmt(TOTAL)} spans (avg ${avgKb.toFixed(0)} KB protobuf per request), ${CLIENTS} concurrent clients
+machine: ${process.version}, ${(await import('node:os')).cpus().length} cores; Tollgate and the clients share them
+
+reference, same rows into the same schema (in-process chDB, no network, no queue):
+  decode only (protobuf → rows)                          ${fmt(rate(decodeSeconds)).padStart(9)} spans/s
+  encode only (rows → JSONCompactEachRow lines)          ${fmt(rate(serializeSeconds)).padStart(9)} rows/s
+  client.exec of the encoded lines (Tollgate's statement) ${fmt(rate(clientInsertSeconds)).padStart(9)} rows/s
+  rawInsert JSONCompactEachRow buffer (fastest)          ${fmt(fastestRaw).padStart(9)} rows/s   (${fmt(rate(serializeSeconds + rawInsertSeconds))} rows/s counting JSON serialization)
+
+Tollgate end to end (decode → stored → acknowledged):
+  OTLP/HTTP protobuf  ${fmt(rate(http.seconds)).padStart(9)} spans/s   ratio to fastest raw insert ${(rate(http.seconds) / fastestRaw).toFixed(2)}   (${http.failed} refusals retried; store busy ${pct(http.storeBusy)}, event loop busy ${pct(http.loop)})
+  OTLP/gRPC           ${fmt(rate(grpcRun.seconds)).padStart(9)} spans/s   ratio to fastest raw insert ${(rate(grpcRun.seconds) / fastestRaw).toFixed(2)}   (${grpcRun.failed} refusals retried; store busy ${pct(grpcRun.storeBusy)}, event loop busy ${pct(grpcRun.loop)})
+  peak RSS of the Tollgate process: ${peakRssMiB.toFixed(0)} MiB
+`);
