@@ -3,9 +3,10 @@
  * Tollgate, over OTLP/HTTP protobuf and OTLP/gRPC from concurrent clients, beside raw inserts of
  * the same rows into chDB measured in the same run. Prints numbers and ratios; asserts nothing.
  *
- *   node --import tsx bench/ingest.ts [--requests 300] [--spans 1000] [--clients 8]
+ *   node --import tsx bench/ingest.ts [--requests 300] [--spans 1000] [--clients 16]
  */
 import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
@@ -18,7 +19,7 @@ import { spawnTollgate, tempDir, testEnv } from '../test/helpers/tollgate.js';
 import { spanRequests } from './span-mix.js';
 
 const { values: args } = parseArgs({
-  options: { requests: { type: 'string', default: '300' }, spans: { type: 'string', default: '1000' }, clients: { type: 'string', default: '8' } },
+  options: { requests: { type: 'string', default: '300' }, spans: { type: 'string', default: '1000' }, clients: { type: 'string', default: '16' } },
 });
 const REQUESTS = Number(args.requests);
 const SPANS = Number(args.spans);
@@ -40,8 +41,19 @@ const connection = createChdbConnection({ path: path.join(refDir, 'clickhouse') 
 const client = createClient({ connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
 for (const sql of fullSchemaStatements('default', { kind: 'single' })) await client.command({ query: sql });
 
+/** CPU microseconds per row of this process (all threads, chDB's included) while `run` ran. */
+async function cpuMicrosPerRow(run: () => Promise<void> | void): Promise<number> {
+  const before = process.cpuUsage();
+  await run();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / TOTAL;
+}
+
 let t = performance.now();
-const decoded = bodies.map((b) => decodeExport('traces', 'protobuf', b));
+let decoded: ReturnType<typeof decodeExport>[] = [];
+const decodeCpu = await cpuMicrosPerRow(() => {
+  decoded = bodies.map((b) => decodeExport('traces', 'protobuf', b));
+});
 const decodeSeconds = (performance.now() - t) / 1000;
 const columns = decoded[0]!.batches[0]!.columns;
 const rows = decoded.flatMap((d) => d.batches[0]!.rows);
@@ -49,7 +61,10 @@ const chunks: unknown[][][] = [];
 for (let i = 0; i < rows.length; i += CHUNK_ROWS) chunks.push(rows.slice(i, i + CHUNK_ROWS));
 
 t = performance.now();
-const texts = chunks.map((c) => encodeRows(c));
+let texts: string[] = [];
+const encodeCpu = await cpuMicrosPerRow(() => {
+  texts = chunks.map((c) => encodeRows(c));
+});
 const serializeSeconds = (performance.now() - t) / 1000;
 const payloads = texts.map((text) => Buffer.from(text));
 
@@ -61,7 +76,9 @@ for (const text of texts) {
 }
 const clientInsertSeconds = (performance.now() - t) / 1000;
 t = performance.now();
-for (const values of payloads) await connection.chdb.rawInsert({ table: 'otel_traces', columns, values, format: 'JSONCompactEachRow' });
+const insertCpu = await cpuMicrosPerRow(async () => {
+  for (const values of payloads) await connection.chdb.rawInsert({ table: 'otel_traces', columns, values, format: 'JSONCompactEachRow' });
+});
 const rawInsertSeconds = (performance.now() - t) / 1000;
 await client.close();
 rmSync(refDir, { recursive: true, force: true });
@@ -124,13 +141,15 @@ const rate = (seconds: number): number => TOTAL / seconds;
 const fastestRaw = rate(rawInsertSeconds);
 console.log(`
 ingest benchmark: ${REQUESTS} requests × ${SPANS} spans = ${fmt(TOTAL)} spans (avg ${avgKb.toFixed(0)} KB protobuf per request), ${CLIENTS} concurrent clients
-machine: ${process.version}, ${(await import('node:os')).cpus().length} cores; Tollgate and the clients share them
+machine: ${process.version}, ${os.cpus().length} cores; Tollgate and the clients share them
 
 reference, same rows into the same schema (in-process chDB, no network, no queue):
   decode only (protobuf → rows)                          ${fmt(rate(decodeSeconds)).padStart(9)} spans/s
   encode only (rows → JSONCompactEachRow lines)          ${fmt(rate(serializeSeconds)).padStart(9)} rows/s
   client.exec of the encoded lines (Tollgate's statement) ${fmt(rate(clientInsertSeconds)).padStart(9)} rows/s
   rawInsert JSONCompactEachRow buffer (fastest)          ${fmt(fastestRaw).padStart(9)} rows/s   (${fmt(rate(serializeSeconds + rawInsertSeconds))} rows/s counting JSON serialization)
+  CPU per span: decode ${decodeCpu.toFixed(0)} µs + encode ${encodeCpu.toFixed(0)} µs + chDB insert ${insertCpu.toFixed(0)} µs (all its threads) = ${(decodeCpu + encodeCpu + insertCpu).toFixed(0)} µs,
+    so ${os.cpus().length} cores bound end-to-end ingest near ${fmt((os.cpus().length * 1e6) / (decodeCpu + encodeCpu + insertCpu))} spans/s before HTTP, queueing and the clients' own work
 
 Tollgate end to end (decode → stored → acknowledged):
   OTLP/HTTP protobuf  ${fmt(rate(http.seconds)).padStart(9)} spans/s   ratio to fastest raw insert ${(rate(http.seconds) / fastestRaw).toFixed(2)}   (${http.failed} refusals retried; store busy ${pct(http.storeBusy)}, event loop busy ${pct(http.loop)})

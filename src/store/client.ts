@@ -28,6 +28,20 @@ export interface OpenedClient {
   cluster: string | undefined;
 }
 
+/**
+ * A server rejects every request naming a database that does not exist yet, so Tollgate's own
+ * `CREATE DATABASE` has to go through a connection on `default` first.
+ */
+export async function ensureServerDatabase(target: ClickHouseTarget, statements: readonly string[]): Promise<void> {
+  if (target.kind !== 'server' || target.database === 'default') return;
+  const bootstrap = createClient({ url: target.url, username: target.username, password: target.password, database: 'default', request_timeout: 60_000 });
+  try {
+    for (const sql of statements) await bootstrap.command({ query: sql });
+  } finally {
+    await bootstrap.close();
+  }
+}
+
 export function openClickHouse(target: ClickHouseTarget): OpenedClient {
   switch (target.kind) {
     case 'embedded': {

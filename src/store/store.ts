@@ -7,8 +7,8 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseTarget } from '../config/index.js';
-import { openClickHouse } from './client.js';
-import { quoteIdentifier, type SchemaForm } from './ddl.js';
+import { ensureServerDatabase, openClickHouse } from './client.js';
+import { createDatabaseStatements, quoteIdentifier, type SchemaForm } from './ddl.js';
 import { migrate, MIGRATIONS_TABLE, type MigrationReport } from './migrations.js';
 import { INSERT_FORMAT } from './row-encoding.js';
 import { createStatementQueue, type Lane, type StatementQueue } from './statement-queue.js';
@@ -40,6 +40,10 @@ export interface OpenStoreResult {
 export type StatementObserver = (lane: Lane, seconds: number, failed: boolean) => void;
 
 export async function openStore(target: ClickHouseTarget, onStatement?: StatementObserver): Promise<OpenStoreResult> {
+  if (target.kind === 'server') {
+    const form: SchemaForm = target.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: target.cluster };
+    await ensureServerDatabase(target, createDatabaseStatements(target.database, form));
+  }
   const opened = openClickHouse(target);
   const form: SchemaForm = opened.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: opened.cluster };
   const queue = createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements });
