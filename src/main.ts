@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     running = await tracing.tracer.startActiveSpan('tollgate.start', async (span) => {
       try {
         const started = await startTollgate(config, log);
-        span.setAttributes({ 'tollgate.store': started.store.kind, 'tollgate.slos': started.slos?.slos.length ?? 0 });
+        span.setAttributes({ 'tollgate.store': started.store.kind, 'tollgate.slos': started.slos?.current().slos.length ?? 0 });
         return started;
       } finally {
         span.end();

@@ -9,18 +9,22 @@ import * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { createApiApp } from './api/index.js';
+import { requireScope } from './api/auth.js';
+import { createSloRoutes } from './api/slo-routes.js';
+import { createSloEngine, type SloEngine } from './engine/engine.js';
+import { openSloRegistry, type SloRegistry } from './engine/slo-registry.js';
 import { loadTokens } from './auth/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
 import { createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
-import { formatProblem, loadSloDirectory, type SloLoadResult } from './slo/spec/index.js';
 import { createBatchWriter, openStore, type Store } from './store/index.js';
 import { createTollgateMetrics } from './telemetry/index.js';
 
 export interface RunningTollgate {
   ports: { http: number; otlpHttp: number; otlpGrpc: number };
   store: Store;
-  /** The SLO directory as loaded at start (undefined when it could not be read). */
-  slos: SloLoadResult | undefined;
+  /** The SLO directory as loaded (undefined when it could not be read at start). */
+  slos: SloRegistry | undefined;
+  engine: SloEngine | undefined;
   stop(): Promise<void>;
 }
 
@@ -57,11 +61,11 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   metrics.watchQueues({ ingestBytesInUse: budget.inUseBytes, pendingRows: writer.pendingRows, statementQueue: () => store.queueDepth() });
 
   const sloLog = log.child({ module: 'slo' });
-  let slos: SloLoadResult | undefined;
+  let slos: SloRegistry | undefined;
+  let engine: SloEngine | undefined;
   try {
-    slos = await loadSloDirectory(config.sloDir);
-    sloLog.info({ sloDir: config.sloDir, slos: slos.slos.length, policies: slos.policies.length, revision: slos.revision }, 'SLO directory loaded');
-    for (const p of slos.problems) sloLog.warn({ problem: formatProblem(p) }, 'SLO file problem; the rest stays loaded');
+    slos = await openSloRegistry({ dir: config.sloDir, log: sloLog });
+    engine = await createSloEngine({ store, registry: slos, log: log.child({ module: 'engine' }) });
   } catch (e) {
     sloLog.error({ sloDir: config.sloDir, err: e }, 'cannot read the SLO directory');
   }
@@ -70,6 +74,12 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     registry: metrics.registry,
     health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }) },
   });
+  if (slos !== undefined && engine !== undefined) {
+    api.use('/v1/slos/*', requireScope(tokens, 'read', 'gate'));
+    api.use('/v1/slos', requireScope(tokens, 'read', 'gate'));
+    api.route('/', createSloRoutes({ engine, registry: slos }));
+    engine.start(config.evaluationIntervalMs);
+  }
   const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });
   const grpcServer = createOtlpGrpcServer({ pipeline, budget, tokens, observer: metrics.ingest, maxMessageBytes: config.grpcMaxMessageBytes });
 
@@ -87,11 +97,14 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     ports,
     store,
     slos,
+    engine,
     stop() {
       stopping ??= (async () => {
         // 1. No new connections; idle keep-alive connections go now, busy ones when answered.
         const httpClosed = Promise.all([closeServer(otlpHttpServer), closeServer(apiServer)]);
         const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+        await engine?.stop();
+        slos?.close();
         // 2. Open batches go to the store now instead of waiting out their delay.
         await writer.flush();
         await Promise.all([httpClosed, grpcClosed]);

@@ -45,6 +45,6 @@ describe('self-observability', () => {
     const res = await fetch(`${receiver.apiUrl}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok', checks: { store: true, schema: true, slo_directory: true } });
-    expect(receiver.slos?.slos.map((s) => s.name)).toContain('checkout-availability');
+    expect(receiver.slos?.current().slos.map((s) => s.name)).toContain('checkout-availability');
   });
 });

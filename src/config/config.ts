@@ -26,6 +26,8 @@ export interface Config {
   tokensFile: string | undefined;
   tokensInline: string | undefined;
   logLevel: string;
+  /** How often every SLO is evaluated for alerts; API calls evaluate on demand regardless. */
+  evaluationIntervalMs: number;
   /** When set, Tollgate traces itself and exports over OTLP/gRPC (the standard OTel variable). */
   selfTracingEndpoint: string | undefined;
 }
@@ -64,6 +66,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     tokensFile: optionalVar(env, 'TOLLGATE_TOKENS_FILE'),
     tokensInline: optionalVar(env, 'TOLLGATE_TOKENS'),
     logLevel: enumVar(env, 'TOLLGATE_LOG_LEVEL', 'info', LOG_LEVELS),
+    evaluationIntervalMs: intVar(env, 'TOLLGATE_EVALUATION_INTERVAL_MS', 30_000, 100, 3_600_000),
     selfTracingEndpoint: optionalVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
   };
   return config;

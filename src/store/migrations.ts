@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createDatabaseStatements, createTableStatements, createViewStatements, type SchemaForm } from './ddl.js';
 import {
-  SIGNAL_TABLES, SPAN_ROLLUP, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
+  ALERT_EVENTS, SIGNAL_TABLES, SPAN_ROLLUP, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
 } from './schema-tables.js';
 
 export interface Migration {
@@ -47,6 +47,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ...createTableStatements(SPAN_ROLLUP, db, form),
       ...createViewStatements(SPAN_ROLLUP_MV, db, form),
     ],
+  },
+  {
+    version: 3,
+    name: 'alert state transitions',
+    statements: (db, form) => createTableStatements(ALERT_EVENTS, db, form),
   },
 ];
 

@@ -296,3 +296,26 @@ export const SIGNAL_TABLES = [
   TRACES, TRACE_ID_TS, LOGS,
   METRICS_GAUGE, METRICS_SUM, METRICS_HISTOGRAM, METRICS_EXPONENTIAL_HISTOGRAM, METRICS_SUMMARY,
 ] as const;
+
+/** Alert state transitions, so alert history (and what is firing) survives a restart. */
+export const ALERT_EVENTS: TableSpec = {
+  name: 'tollgate_alert_events',
+  body: `
+    EventTime DateTime64(3) CODEC(Delta, ZSTD(1)),
+    AlertKey String,
+    Slo LowCardinality(String),
+    Service LowCardinality(String),
+    Severity LowCardinality(String),
+    ShortWindow LowCardinality(String),
+    LongWindow LowCardinality(String),
+    BurnFactor Float64,
+    Transition LowCardinality(String),
+    ShortBurnRate Nullable(Float64),
+    LongBurnRate Nullable(Float64),
+    Reason String`,
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMM(EventTime)',
+  orderBy: '(AlertKey, EventTime)',
+  settings: 'index_granularity = 8192',
+  shardingKey: 'cityHash64(AlertKey)',
+};

@@ -1,0 +1,138 @@
+/**
+ * @module engine/engine
+ * Evaluates SLOs over the stored data: on demand (every API answer is computed from the data
+ * acknowledged before it) and on a schedule (so alerts fire and resolve without anyone asking).
+ * Both paths apply alert transitions the same way, one evaluation per SLO at a time, and every
+ * transition is stored in tollgate_alert_events, so what is firing survives a restart.
+ */
+import type { Logger } from 'pino';
+import type { AlertState } from '../slo/math/index.js';
+import { readSliRows, type SliRow } from '../slo/sli/query.js';
+import type { SloDefinition } from '../slo/spec/index.js';
+import type { Store } from '../store/index.js';
+import { planWindows } from './plan.js';
+import type { SloRegistry } from './slo-registry.js';
+import { sliQuery, type MetricSliBuilder } from './sli.js';
+import { sloStatus, type AlertStep, type SloStatus } from './status.js';
+
+export interface EvaluatedSlo {
+  slo: SloDefinition;
+  status: SloStatus;
+  steps: AlertStep[];
+}
+
+export type SloEvaluation = { ok: true; slo: SloDefinition; value: EvaluatedSlo } | { ok: false; slo: SloDefinition; error: string };
+
+export interface SloEngine {
+  evaluate(name: string): Promise<SloEvaluation | undefined>;
+  evaluateAll(): Promise<SloEvaluation[]>;
+  /** The latest evaluation of every SLO's alerts (what /api/v1/alerts and rules show). */
+  latest(): EvaluatedSlo[];
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+export interface AlertTransitionListener {
+  (changed: AlertStep[], evaluated: EvaluatedSlo): void | Promise<void>;
+}
+
+const ALERT_EVENT_COLUMNS = [
+  'EventTime', 'AlertKey', 'Slo', 'Service', 'Severity', 'ShortWindow', 'LongWindow', 'BurnFactor', 'Transition',
+  'ShortBurnRate', 'LongBurnRate', 'Reason',
+] as const;
+
+export async function createSloEngine({ store, registry, log, now = Date.now, metricSli, onEvaluated }: {
+  store: Store;
+  registry: SloRegistry;
+  log: Logger;
+  now?: () => number;
+  metricSli?: MetricSliBuilder;
+  /** Called after each evaluation with the alerts whose state changed (and all the rest). */
+  onEvaluated?: AlertTransitionListener;
+}): Promise<SloEngine> {
+  const states = await loadAlertStates(store);
+  const latest = new Map<string, EvaluatedSlo>();
+  const running = new Map<string, Promise<SloEvaluation>>();
+
+  const evaluateOne = (slo: SloDefinition): Promise<SloEvaluation> => {
+    // One evaluation per SLO at a time: a second caller waits for the one in progress and then runs
+    // its own, so it still sees every export acknowledged before it asked.
+    const previous = running.get(slo.name) ?? Promise.resolve(undefined);
+    const next = previous.then(() => runEvaluation(slo), () => runEvaluation(slo));
+    running.set(slo.name, next);
+    void next.finally(() => {
+      if (running.get(slo.name) === next) running.delete(slo.name);
+    });
+    return next;
+  };
+
+  const runEvaluation = async (slo: SloDefinition): Promise<SloEvaluation> => {
+    const nowMs = now();
+    try {
+      const plan = planWindows(slo, nowMs);
+      const query = sliQuery({ slo, windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds }, metricSli);
+      const rows = await store.query<SliRow>(query.sql, query.params);
+      const { status, steps } = sloStatus(slo, plan, readSliRows(query, rows), states, nowMs, query.source);
+      const changed = steps.filter((s) => s.transition !== null);
+      if (changed.length > 0) {
+        await store.insertRows('tollgate_alert_events', ALERT_EVENT_COLUMNS, changed.map((s) => [
+          String(nowMs), s.key, slo.name, slo.service, s.rule.severity, s.status.short_window, s.status.long_window,
+          s.rule.burnFactor, s.transition, s.status.short_burn_rate, s.status.long_burn_rate, s.status.reason,
+        ]));
+        for (const s of changed) log.info({ slo: slo.name, alert: s.key, transition: s.transition, reason: s.status.reason }, 'alert state changed');
+      }
+      for (const s of steps) states.set(s.key, s.state);
+      const evaluated = { slo, status, steps };
+      latest.set(slo.name, evaluated);
+      await onEvaluated?.(changed, evaluated);
+      return { ok: true, slo, value: evaluated };
+    } catch (err) {
+      log.warn({ slo: slo.name, err }, 'SLO evaluation failed');
+      return { ok: false, slo, error: err instanceof Error ? err.message : String(err) };
+    }
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  let tick: Promise<unknown> = Promise.resolve();
+  const evaluateAll = async (): Promise<SloEvaluation[]> => {
+    const { slos } = registry.current();
+    for (const name of latest.keys()) if (!slos.some((s) => s.name === name)) latest.delete(name);
+    const results: SloEvaluation[] = [];
+    // Sequential: chDB runs one statement at a time anyway, and reads from the API go first.
+    for (const slo of slos) results.push(await evaluateOne(slo));
+    return results;
+  };
+
+  return {
+    async evaluate(name) {
+      const slo = registry.current().slos.find((s) => s.name === name);
+      return slo === undefined ? undefined : evaluateOne(slo);
+    },
+    evaluateAll,
+    latest: () => [...latest.values()],
+    start(intervalMs) {
+      const loop = (): void => {
+        tick = evaluateAll().finally(() => {
+          if (timer !== undefined) timer = setTimeout(loop, intervalMs);
+        });
+      };
+      timer = setTimeout(loop, 0);
+    },
+    async stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      await tick;
+    },
+  };
+}
+
+/** What is firing now, from the last transition of every alert (survives restarts). */
+async function loadAlertStates(store: Store): Promise<Map<string, AlertState>> {
+  const rows = await store.query<{ AlertKey: string; transition: string; at: string }>(
+    `SELECT AlertKey, argMax(Transition, EventTime) AS transition, toUnixTimestamp64Milli(max(EventTime)) AS at
+     FROM tollgate_alert_events GROUP BY AlertKey`,
+  );
+  const states = new Map<string, AlertState>();
+  for (const r of rows) states.set(r.AlertKey, r.transition === 'fired' ? { state: 'firing', sinceMs: Number(r.at) } : { state: 'inactive' });
+  return states;
+}
