@@ -348,3 +348,53 @@ AS WITH if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['ht
     FROM `default`.`otel_traces`
     GROUP BY Minute, ServiceName, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs;
 
+CREATE TABLE IF NOT EXISTS `default`.`tollgate_alert_events` (
+    EventTime DateTime64(3) CODEC(Delta, ZSTD(1)),
+    AlertKey String,
+    Slo LowCardinality(String),
+    Service LowCardinality(String),
+    Severity LowCardinality(String),
+    ShortWindow LowCardinality(String),
+    LongWindow LowCardinality(String),
+    BurnFactor Float64,
+    Transition LowCardinality(String),
+    ShortBurnRate Nullable(Float64),
+    LongBurnRate Nullable(Float64),
+    Reason String
+)
+ENGINE = MergeTree()
+PARTITION BY toYYYYMM(EventTime)
+ORDER BY (AlertKey, EventTime)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `default`.`tollgate_span_rollup_1h` (
+    Hour DateTime CODEC(Delta, ZSTD(1)),
+    ServiceName LowCardinality(String),
+    Environment LowCardinality(String),
+    SpanKind LowCardinality(String),
+    SpanName LowCardinality(String),
+    StatusCode LowCardinality(String),
+    HttpStatusClass LowCardinality(String),
+    ConfigHash LowCardinality(String),
+    DurationBucketNs UInt64,
+    Count UInt64,
+    DurationSumNs UInt64
+)
+ENGINE = SummingMergeTree((Count, DurationSumNs))
+PARTITION BY toYYYYMM(Hour)
+ORDER BY (ServiceName, Environment, SpanKind, Hour, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
+SETTINGS index_granularity = 8192;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS `default`.`tollgate_span_rollup_1h_mv` TO `default`.`tollgate_span_rollup_1h`
+AS WITH if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['http.response.status_code'], SpanAttributes['http.status_code']) AS httpStatus
+    SELECT
+      toStartOfHour(Timestamp) AS Hour,
+      ServiceName, Environment, SpanKind, SpanName, StatusCode,
+      if(match(httpStatus, '^[1-5][0-9][0-9]$'), concat(substring(httpStatus, 1, 1), 'xx'), '') AS HttpStatusClass,
+      ConfigHash,
+      arrayFirst(b -> Duration <= b, [toUInt64(1000000), toUInt64(2000000), toUInt64(3000000), toUInt64(5000000), toUInt64(10000000), toUInt64(15000000), toUInt64(20000000), toUInt64(25000000), toUInt64(30000000), toUInt64(40000000), toUInt64(50000000), toUInt64(75000000), toUInt64(100000000), toUInt64(150000000), toUInt64(200000000), toUInt64(250000000), toUInt64(300000000), toUInt64(400000000), toUInt64(500000000), toUInt64(600000000), toUInt64(750000000), toUInt64(1000000000), toUInt64(1500000000), toUInt64(2000000000), toUInt64(2500000000), toUInt64(3000000000), toUInt64(4000000000), toUInt64(5000000000), toUInt64(7500000000), toUInt64(10000000000), toUInt64(15000000000), toUInt64(20000000000), toUInt64(30000000000), toUInt64(60000000000), toUInt64(120000000000), toUInt64(300000000000), toUInt64(18446744073709551615)]) AS DurationBucketNs,
+      count() AS Count,
+      sum(Duration) AS DurationSumNs
+    FROM `default`.`otel_traces`
+    GROUP BY Hour, ServiceName, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs;
+

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createDatabaseStatements, createTableStatements, createViewStatements, type SchemaForm } from './ddl.js';
 import {
-  ALERT_EVENTS, SIGNAL_TABLES, SPAN_ROLLUP, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
+  ALERT_EVENTS, SIGNAL_TABLES, SPAN_ROLLUP, SPAN_ROLLUP_HOURLY, SPAN_ROLLUP_HOURLY_MV, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
 } from './schema-tables.js';
 
 export interface Migration {
@@ -52,6 +52,14 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'alert state transitions',
     statements: (db, form) => createTableStatements(ALERT_EVENTS, db, form),
+  },
+  {
+    version: 4,
+    name: 'hourly span rollup for long SLO windows',
+    statements: (db, form) => [
+      ...createTableStatements(SPAN_ROLLUP_HOURLY, db, form),
+      ...createViewStatements(SPAN_ROLLUP_HOURLY_MV, db, form),
+    ],
   },
 ];
 

@@ -248,15 +248,10 @@ export const DURATION_BUCKET_INF_NS = '18446744073709551615';
 const bucketBoundsNsLiteral = (): string =>
   `[${DURATION_BUCKET_BOUNDS_MS.map((ms) => `toUInt64(${ms * 1_000_000})`).join(', ')}, toUInt64(${DURATION_BUCKET_INF_NS})]`;
 
-/**
- * Per-minute span counts, the SLO engine's input for windows up to 30 days (and the source of
- * the spanmetrics-style RED series). A SummingMergeTree: readers must still `sum(Count)` with
- * GROUP BY, because rows with the same key are only merged eventually.
- */
-export const SPAN_ROLLUP: TableSpec = {
-  name: 'tollgate_span_rollup_1m',
+const rollupTable = (name: string, timeColumn: 'Minute' | 'Hour'): TableSpec => ({
+  name,
   body: `
-    Minute DateTime CODEC(Delta, ZSTD(1)),
+    ${timeColumn} DateTime CODEC(Delta, ZSTD(1)),
     ServiceName LowCardinality(String),
     Environment LowCardinality(String),
     SpanKind LowCardinality(String),
@@ -269,19 +264,19 @@ export const SPAN_ROLLUP: TableSpec = {
     DurationSumNs UInt64`,
   engine: 'SummingMergeTree',
   engineArgs: '(Count, DurationSumNs)',
-  partitionBy: 'toDate(Minute)',
-  orderBy: '(ServiceName, Environment, SpanKind, Minute, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)',
+  partitionBy: timeColumn === 'Minute' ? 'toDate(Minute)' : 'toYYYYMM(Hour)',
+  orderBy: `(ServiceName, Environment, SpanKind, ${timeColumn}, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)`,
   settings: 'index_granularity = 8192',
   shardingKey: 'cityHash64(ServiceName)',
-};
+});
 
-export const SPAN_ROLLUP_MV: MaterializedViewSpec = {
-  name: 'tollgate_span_rollup_1m_mv',
+const rollupView = (name: string, to: string, timeColumn: 'Minute' | 'Hour'): MaterializedViewSpec => ({
+  name,
   from: 'otel_traces',
-  to: 'tollgate_span_rollup_1m',
+  to,
   select: `WITH if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['http.response.status_code'], SpanAttributes['http.status_code']) AS httpStatus
     SELECT
-      toStartOfMinute(Timestamp) AS Minute,
+      ${timeColumn === 'Minute' ? 'toStartOfMinute' : 'toStartOfHour'}(Timestamp) AS ${timeColumn},
       ServiceName, Environment, SpanKind, SpanName, StatusCode,
       if(match(httpStatus, '^[1-5][0-9][0-9]$'), concat(substring(httpStatus, 1, 1), 'xx'), '') AS HttpStatusClass,
       ConfigHash,
@@ -289,8 +284,24 @@ export const SPAN_ROLLUP_MV: MaterializedViewSpec = {
       count() AS Count,
       sum(Duration) AS DurationSumNs
     FROM {from}
-    GROUP BY Minute, ServiceName, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs`,
-};
+    GROUP BY ${timeColumn}, ServiceName, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs`,
+});
+
+/**
+ * Per-minute span counts, the SLO engine's input for short windows and the edges of long ones
+ * (and the source of the spanmetrics-style RED series). SummingMergeTree: readers must still
+ * `sum(Count)` with GROUP BY, because rows with the same key are only merged eventually.
+ */
+export const SPAN_ROLLUP = rollupTable('tollgate_span_rollup_1m', 'Minute');
+export const SPAN_ROLLUP_MV = rollupView('tollgate_span_rollup_1m_mv', 'tollgate_span_rollup_1m', 'Minute');
+
+/**
+ * The same counts per hour: a 30-day window reads 720 hours of it plus at most two partial hours of
+ * the minute rollup, instead of 43,200 minutes. Fed from the spans directly (not from the minute
+ * table), so both are complete the moment an insert returns.
+ */
+export const SPAN_ROLLUP_HOURLY = rollupTable('tollgate_span_rollup_1h', 'Hour');
+export const SPAN_ROLLUP_HOURLY_MV = rollupView('tollgate_span_rollup_1h_mv', 'tollgate_span_rollup_1h', 'Hour');
 
 export const SIGNAL_TABLES = [
   TRACES, TRACE_ID_TS, LOGS,

@@ -29,15 +29,15 @@ describe('the single-node schema', () => {
   it('creates every collector-exporter table plus the rollup, with ConfigHash on each signal table', async () => {
     const existing = await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name`);
     const names = existing.map((t) => t.name);
-    for (const t of [...SIGNAL_TABLES, 'tollgate_span_rollup_1m', 'tollgate_schema_migrations']) expect(names).toContain(t);
+    for (const t of [...SIGNAL_TABLES, 'tollgate_span_rollup_1m', 'tollgate_span_rollup_1h', 'tollgate_alert_events', 'tollgate_schema_migrations']) expect(names).toContain(t);
     const configHash = await store.query<{ table: string; type: string; default_kind: string }>(
       `SELECT table, type, default_kind FROM system.columns WHERE database = currentDatabase() AND name = 'ConfigHash'
          AND table NOT IN (SELECT name FROM system.tables WHERE engine = 'MaterializedView') ORDER BY table`,
     );
     expect(configHash.map((c) => c.table)).toEqual(
-      ['otel_logs', 'otel_metrics_exponential_histogram', 'otel_metrics_gauge', 'otel_metrics_histogram', 'otel_metrics_sum', 'otel_metrics_summary', 'otel_traces', 'tollgate_span_rollup_1m'],
+      ['otel_logs', 'otel_metrics_exponential_histogram', 'otel_metrics_gauge', 'otel_metrics_histogram', 'otel_metrics_sum', 'otel_metrics_summary', 'otel_traces', 'tollgate_span_rollup_1h', 'tollgate_span_rollup_1m'],
     );
-    expect(configHash.filter((c) => c.table !== 'tollgate_span_rollup_1m').every((c) => c.type === 'LowCardinality(String)' && c.default_kind === 'MATERIALIZED')).toBe(true);
+    expect(configHash.filter((c) => !c.table.startsWith('tollgate_span_rollup')).every((c) => c.type === 'LowCardinality(String)' && c.default_kind === 'MATERIALIZED')).toBe(true);
   });
 
   it('keeps the exporter columns of otel_traces in the exporter order and types', async () => {
@@ -72,7 +72,7 @@ describe('the cluster schema', () => {
   });
 
   it('stores each table as a replicated local table behind a Distributed table of the same name', () => {
-    for (const t of [...SIGNAL_TABLES, 'tollgate_span_rollup_1m']) {
+    for (const t of [...SIGNAL_TABLES, 'tollgate_span_rollup_1m', 'tollgate_span_rollup_1h']) {
       const local = statements.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS \`otel\`.\`${t}_local\``));
       expect(local, t).toMatch(/ENGINE = Replicated(Summing)?MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
       const distributed = statements.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS \`otel\`.\`${t}\``));

@@ -23,6 +23,11 @@ export interface SliQueryInput {
   windows: readonly EvaluationWindow[];
   /** Unix seconds of the last minute in every window (a multiple of 60). */
   endMinuteSeconds: number;
+  /**
+   * 'auto' (default): pre-aggregated data where the SLI allows it. 'raw': scan the raw signal
+   * tables, to check the rollups or to measure what they save (bench/slo).
+   */
+  scan?: 'auto' | 'raw';
 }
 
 export interface SliQuery {

@@ -18,32 +18,16 @@ const KIND: Record<SpanKind, string> = {
 /** The HTTP status the rollup classifies, read the same way from raw spans (new and old semconv). */
 const RAW_HTTP_STATUS = `toUInt16OrZero(if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['http.response.status_code'], SpanAttributes['http.status_code']))`;
 
-export function spanSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput): SliQuery {
+export function spanSliQuery({ slo, windows, endMinuteSeconds, scan = 'auto' }: SliQueryInput): SliQuery {
   if (slo.sli.kind !== 'spans') throw new Error(`spanSliQuery: SLO ${slo.name} has a ${slo.sli.kind} SLI`);
   const { match, bad } = slo.sli;
   const params: Record<string, unknown> = { service: slo.service, from: earliestStart(windows), to: endMinuteSeconds };
-  const useRollup = Object.keys(match.attributes).length === 0 && badFitsRollup(bad);
+  const useRollup = scan === 'auto' && Object.keys(match.attributes).length === 0 && badFitsRollup(bad);
   const filters = matchFilters(match, params, useRollup);
   const badExpr = badCondition(bad, params, useRollup);
   const windowKeys = windows.map((w) => w.key);
 
-  if (useRollup) {
-    const cols = windowColumns(windows, 'Minute', {
-      total: (inWindow) => `sumIf(Count, ${inWindow})`,
-      bad: (inWindow) => `sumIf(Count, ${inWindow} AND ${badExpr})`,
-    });
-    return {
-      sql: `SELECT ConfigHash AS config_hash,
-  ${cols.select}
-FROM tollgate_span_rollup_1m
-WHERE ServiceName = {service:String}
-  AND Minute >= toDateTime({from:UInt32}) AND Minute <= toDateTime({to:UInt32})${filters}
-GROUP BY config_hash`,
-      params: { ...params, ...cols.params },
-      windowKeys,
-      source: 'span-rollup',
-    };
-  }
+  if (useRollup) return rollupQuery(windows, endMinuteSeconds, filters, badExpr, params, windowKeys);
   const cols = windowColumns(windows, 'toStartOfMinute(Timestamp)', {
     total: (inWindow) => `countIf(${inWindow})`,
     bad: (inWindow) => `countIf(${inWindow} AND ${badExpr})`,
@@ -59,6 +43,72 @@ GROUP BY config_hash`,
     params: { ...params, ...cols.params },
     windowKeys,
     source: 'raw-spans',
+  };
+}
+
+/**
+ * Whole hours inside a window come from the hourly rollup, the partial hour at its start and the
+ * hour in progress at its end from the minute rollup: a 30-day window reads ~720 hourly groups
+ * plus at most ~118 minutes, and the answer is the same as counting every minute.
+ */
+function rollupQuery(
+  windows: SliQueryInput['windows'],
+  endMinuteSeconds: number,
+  filters: string,
+  badExpr: string,
+  params: Record<string, unknown>,
+  windowKeys: string[],
+): SliQuery {
+  const HOUR = 3_600;
+  const hourEnd = Math.floor((endMinuteSeconds + 60) / HOUR) * HOUR; // first hour still in progress
+  params['hourEnd'] = hourEnd;
+  const hourColumns: string[] = [];
+  const minuteColumns: string[] = [];
+  const minuteRanges: string[] = ['Minute >= toDateTime({hourEnd:UInt32})'];
+  const hourStarts: number[] = [];
+  windows.forEach((w, i) => {
+    const firstWholeHour = Math.ceil(w.startSeconds / HOUR) * HOUR;
+    params[`w${i}`] = w.startSeconds;
+    let inMinutes = `Minute >= toDateTime({w${i}:UInt32})`;
+    let inHours = '0';
+    if (firstWholeHour < hourEnd) {
+      params[`h${i}`] = firstWholeHour;
+      hourStarts.push(firstWholeHour);
+      inHours = `Hour >= toDateTime({h${i}:UInt32})`;
+      inMinutes = `${inMinutes} AND (Minute < toDateTime({h${i}:UInt32}) OR Minute >= toDateTime({hourEnd:UInt32}))`;
+      minuteRanges.push(`(Minute >= toDateTime({w${i}:UInt32}) AND Minute < toDateTime({h${i}:UInt32}))`);
+    } else {
+      minuteRanges.push(`Minute >= toDateTime({w${i}:UInt32})`);
+    }
+    hourColumns.push(`sumIf(Count, ${inHours}) AS total_${i}, sumIf(Count, ${inHours} AND ${badExpr}) AS bad_${i}`);
+    minuteColumns.push(`sumIf(Count, ${inMinutes}) AS total_${i}, sumIf(Count, ${inMinutes} AND ${badExpr}) AS bad_${i}`);
+  });
+  const minutes = `SELECT ConfigHash AS config_hash,
+    ${minuteColumns.join(',\n    ')}
+  FROM tollgate_span_rollup_1m
+  WHERE ServiceName = {service:String} AND Minute <= toDateTime({to:UInt32})
+    AND (${minuteRanges.join(' OR ')})${filters.replaceAll('\n', '\n  ')}
+  GROUP BY config_hash`;
+  const parts = [minutes];
+  if (hourStarts.length > 0) {
+    params['hourFrom'] = Math.min(...hourStarts);
+    parts.unshift(`SELECT ConfigHash AS config_hash,
+    ${hourColumns.join(',\n    ')}
+  FROM tollgate_span_rollup_1h
+  WHERE ServiceName = {service:String}
+    AND Hour >= toDateTime({hourFrom:UInt32}) AND Hour < toDateTime({hourEnd:UInt32})${filters.replaceAll('\n', '\n  ')}
+  GROUP BY config_hash`);
+  }
+  const sums = windows.map((_, i) => `sum(total_${i}) AS total_${i}, sum(bad_${i}) AS bad_${i}`).join(', ');
+  return {
+    sql: `SELECT config_hash, ${sums}
+FROM (
+  ${parts.join('\n  UNION ALL\n  ')}
+)
+GROUP BY config_hash`,
+    params,
+    windowKeys,
+    source: 'span-rollup',
   };
 }
 
