@@ -9,10 +9,10 @@ import type { Logger } from 'pino';
 import type { AlertState } from '../slo/math/index.js';
 import { readSliRows, type SliRow } from '../slo/sli/query.js';
 import type { SloDefinition } from '../slo/spec/index.js';
-import type { Store } from '../store/index.js';
+import { millisToDateTime64, type Store } from '../store/index.js';
 import { planWindows } from './plan.js';
 import type { SloRegistry } from './slo-registry.js';
-import { sliQuery, type MetricSliBuilder } from './sli.js';
+import { sliQuery } from './sli.js';
 import { sloStatus, type AlertStep, type SloStatus } from './status.js';
 
 export interface EvaluatedSlo {
@@ -41,12 +41,11 @@ const ALERT_EVENT_COLUMNS = [
   'ShortBurnRate', 'LongBurnRate', 'Reason',
 ] as const;
 
-export async function createSloEngine({ store, registry, log, now = Date.now, metricSli, onEvaluated }: {
+export async function createSloEngine({ store, registry, log, now = Date.now, onEvaluated }: {
   store: Store;
   registry: SloRegistry;
   log: Logger;
   now?: () => number;
-  metricSli?: MetricSliBuilder;
   /** Called after each evaluation with the alerts whose state changed (and all the rest). */
   onEvaluated?: AlertTransitionListener;
 }): Promise<SloEngine> {
@@ -70,13 +69,13 @@ export async function createSloEngine({ store, registry, log, now = Date.now, me
     const nowMs = now();
     try {
       const plan = planWindows(slo, nowMs);
-      const query = sliQuery({ slo, windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds }, metricSli);
+      const query = sliQuery({ slo, windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds });
       const rows = await store.query<SliRow>(query.sql, query.params);
       const { status, steps } = sloStatus(slo, plan, readSliRows(query, rows), states, nowMs, query.source);
       const changed = steps.filter((s) => s.transition !== null);
       if (changed.length > 0) {
         await store.insertRows('tollgate_alert_events', ALERT_EVENT_COLUMNS, changed.map((s) => [
-          String(nowMs), s.key, slo.name, slo.service, s.rule.severity, s.status.short_window, s.status.long_window,
+          millisToDateTime64(nowMs), s.key, slo.name, slo.service, s.rule.severity, s.status.short_window, s.status.long_window,
           s.rule.burnFactor, s.transition, s.status.short_burn_rate, s.status.long_burn_rate, s.status.reason,
         ]));
         for (const s of changed) log.info({ slo: slo.name, alert: s.key, transition: s.transition, reason: s.status.reason }, 'alert state changed');

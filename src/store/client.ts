@@ -16,7 +16,9 @@ import type { ClickHouseTarget } from '../config/index.js';
  */
 const CLIENT_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
-  date_time_input_format: 'best_effort',
+  // chDB defaults to best_effort, which rejects `0.000000000` and reads `"12"` as 12 January;
+  // `basic` parses Tollgate's `seconds.nanoseconds` text exactly (store/row-encoding.ts).
+  date_time_input_format: 'basic',
 } as const;
 
 export interface OpenedClient {

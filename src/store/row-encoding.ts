@@ -12,3 +12,19 @@ export function encodeRows(rows: readonly unknown[][]): string {
   for (const row of rows) out += `${JSON.stringify(row)}\n`;
   return out;
 }
+
+/**
+ * DateTime64 values as text: `<unix seconds>.<9 digits>`. A digit-only string is ambiguous to
+ * ClickHouse (`"1000000"` reads as seconds, `"1700000000123456789"` as nanoseconds, `"0"` not at
+ * all), and a JSON number cannot hold nanoseconds exactly; this form is exact and parses the same
+ * under every `date_time_input_format`.
+ */
+export function nanosToDateTime64(ns: bigint): string {
+  const seconds = ns / 1_000_000_000n;
+  const fraction = ns % 1_000_000_000n;
+  return `${seconds}.${fraction.toString().padStart(9, '0')}`;
+}
+
+export function millisToDateTime64(ms: number): string {
+  return nanosToDateTime64(BigInt(Math.round(ms)) * 1_000_000n);
+}

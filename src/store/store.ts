@@ -10,7 +10,7 @@ import type { ClickHouseTarget } from '../config/index.js';
 import { ensureServerDatabase, openClickHouse } from './client.js';
 import { createDatabaseStatements, quoteIdentifier, type SchemaForm } from './ddl.js';
 import { migrate, MIGRATIONS_TABLE, type MigrationReport } from './migrations.js';
-import { INSERT_FORMAT } from './row-encoding.js';
+import { INSERT_FORMAT, millisToDateTime64 } from './row-encoding.js';
 import { createStatementQueue, type Lane, type StatementQueue } from './statement-queue.js';
 
 export type QueryParams = Record<string, unknown>;
@@ -57,7 +57,7 @@ export async function openStore(target: ClickHouseTarget, onStatement?: Statemen
             `SELECT Version, Checksum FROM ${quoteIdentifier(opened.database)}.${quoteIdentifier(MIGRATIONS_TABLE.name)}`,
           )).map((r) => ({ version: Number(r.Version), checksum: r.Checksum })),
         recordMigration: (r) =>
-          store.insertRows(MIGRATIONS_TABLE.name, ['Version', 'Name', 'Checksum', 'AppliedAt'], [[r.version, r.name, r.checksum, String(Date.now())]]),
+          store.insertRows(MIGRATIONS_TABLE.name, ['Version', 'Name', 'Checksum', 'AppliedAt'], [[r.version, r.name, r.checksum, millisToDateTime64(Date.now())]]),
       },
       opened.database,
       form,

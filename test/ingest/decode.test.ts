@@ -36,7 +36,7 @@ describe('trace decoding', () => {
       expect(row[col(cols, 'ParentSpanId')]).toBe(span.parentSpanContext?.spanId ?? '');
       const startNs = BigInt(span.startTime[0]) * 1_000_000_000n + BigInt(span.startTime[1]);
       const durationNs = BigInt(span.duration[0]) * 1_000_000_000n + BigInt(span.duration[1]);
-      expect(row[col(cols, 'Timestamp')]).toBe(startNs.toString());
+      expect(row[col(cols, 'Timestamp')]).toBe(`${startNs / 1_000_000_000n}.${(startNs % 1_000_000_000n).toString().padStart(9, '0')}`);
       expect(row[col(cols, 'Duration')]).toBe(durationNs.toString());
     }
   });

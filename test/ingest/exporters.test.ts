@@ -184,3 +184,27 @@ describe.each(transports)('over $name', ({ name, hash, gzip }) => {
     expect(histogram).toEqual({ MetricName: 'http.server.request.duration', MetricUnit: 's', Count: '4', Sum: 1.73, Min: 0.01, Max: 1.5, shapeOk: 1, bucketTotal: '4' });
   });
 });
+
+describe('timestamps at the edges', () => {
+  it('stores a gauge point whose start time is 0 (allowed by OTLP) with every timestamp exact', async () => {
+    const body = JSON.stringify({
+      resourceMetrics: [{
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'edge' } }] },
+        scopeMetrics: [{ metrics: [{ name: 'edge.gauge', gauge: { dataPoints: [
+          { startTimeUnixNano: '0', timeUnixNano: '1700000000000000001', asDouble: 1.5 },
+          { timeUnixNano: '12', asInt: '7' },
+        ] } }] }],
+      }],
+    });
+    const res = await fetch(`${tg.otlpHttpUrl}/v1/metrics`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    const rows = await tg.store.query<{ start: string; time: string; Value: number }>(
+      `SELECT toUnixTimestamp64Nano(StartTimeUnix) AS start, toUnixTimestamp64Nano(TimeUnix) AS time, Value
+       FROM otel_metrics_gauge WHERE ServiceName = 'edge' ORDER BY time`,
+    );
+    expect(rows).toEqual([
+      { start: '0', time: '12', Value: 7 },
+      { start: '0', time: '1700000000000000001', Value: 1.5 },
+    ]);
+  });
+});

@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const logRow = (hash: string, i: number): unknown[] =>
-  [`${1_700_000_000 + i}000000000`, '', '', 0, 'INFO', 9, 'svc', `line ${i}`, '', { config_hash: hash }, '', '', '', {}, {}, ''];
+  [`${1_700_000_000 + i}.000000000`, '', '', 0, 'INFO', 9, 'svc', `line ${i}`, '', { config_hash: hash }, '', '', '', {}, {}, ''];
 
 const encoded = (rows: unknown[][]): EncodedRows => ({ table: 'otel_logs', columns: columns.LOG_COLUMNS, rowCount: rows.length, text: encodeRows(rows) });
 

@@ -2,9 +2,10 @@
  * @module ingest/decode/values
  * OTLP values to the strings the OpenTelemetry Collector's ClickHouse exporter stores
  * (pcommon `Value.AsString()`): ids as lowercase hex, attributes as Map(String, String),
- * timestamps as nanosecond strings (exact: a bigint never passes through a double).
+ * timestamps as exact `seconds.nanoseconds` text (a bigint never passes through a double).
  */
 import type { AnyValue, KeyValue } from '../gen/opentelemetry/proto/common/v1/common_pb.js';
+import { nanosToDateTime64 } from '../../store/row-encoding.js';
 
 export type StringMap = Record<string, string>;
 
@@ -89,8 +90,9 @@ export function float64(d: number): number | string {
   return d > 0 ? 'inf' : '-inf';
 }
 
+/** A timestamp for a DateTime64(9) column (see store/row-encoding.ts for why this form). */
 export function nanos(t: bigint): string {
-  return t.toString();
+  return nanosToDateTime64(t);
 }
 
 export function assertNever(x: never): never {

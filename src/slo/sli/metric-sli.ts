@@ -1,0 +1,217 @@
+/**
+ * @module slo/sli/metric-sli
+ * Metric SLIs from raw OTLP data points (`otel_metrics_sum`, `otel_metrics_histogram`) as one
+ * query: a counter ratio (good or bad counter over a total counter) or a latency histogram (good =
+ * observations in the buckets at or below the threshold). Pure: returns SQL text and parameters.
+ *
+ * Counting rule (exact, no extrapolation): every data point carries the increase since the
+ * previous point of its series, and that increase belongs to the minute of the *later* point.
+ * - A series is one OTel metric stream: (MetricName, Attributes, ResourceAttributes, ScopeName,
+ *   ScopeVersion, AggregationTemporality). StartTimeUnix is deliberately NOT part of it: a restart
+ *   changes StartTimeUnix, and the point before the restart is what tells us a reset happened.
+ * - DELTA points (AggregationTemporality = 1) are increases already.
+ * - CUMULATIVE points: increase = v − v_prev; a reset (v < v_prev, or StartTimeUnix after the
+ *   previous point's TimeUnix: the counter restarted from 0) gives v, as Prometheus' `increase`.
+ * - The left neighbour of a window's first point is the series' last point before it, looked for
+ *   at most one longest-window length before the earliest window start (the scan start). A series
+ *   with no point in that look-back counts its first point from StartTimeUnix (where the counter
+ *   was 0) when StartTimeUnix is inside the scan, i.e. the series was born there, and counts 0
+ *   otherwise (its baseline is unknown).
+ */
+import type { MetricSelector } from '../spec/index.js';
+import { earliestStart, windowColumns, type EvaluationWindow, type SliQuery, type SliQueryInput } from './query.js';
+
+/** The exporter's AggregationTemporality numbers (OTLP enum). */
+const DELTA = 1;
+
+/**
+ * A series as the OTel data model identifies a metric stream. The scope is part of the identity:
+ * two meters may emit the same name with the same attributes, and those are two counters.
+ */
+const SERIES = 'MetricName, Attributes, ResourceAttributes, ScopeName, ScopeVersion, AggregationTemporality';
+
+/**
+ * ROWS frame: `lagInFrame` reads exactly the previous point. Ties on TimeUnix (a re-sent export)
+ * are ordered by value, so a duplicate point adds 0 whichever copy comes first.
+ */
+const windowClause = (value: string): string =>
+  `WINDOW series AS (PARTITION BY ${SERIES} ORDER BY TimeUnix, ${value} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)`;
+
+export function metricSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput): SliQuery {
+  const sli = slo.sli;
+  const from = earliestStart(windows);
+  const base: Record<string, unknown> = {
+    service: slo.service,
+    // Whole minutes, like every other source: [earliest window start, end of the end minute).
+    scanFrom: from - lookBackSeconds(windows, endMinuteSeconds),
+    from,
+    to: endMinuteSeconds,
+  };
+  switch (sli.kind) {
+    case 'metric-ratio':
+      return counterRatioQuery(sli.total, sli.numerator, sli.counts, windows, base);
+    case 'metric-histogram':
+      return histogramQuery(sli.histogram, sli.thresholdMs, windows, base);
+    case 'spans':
+    case 'logs':
+      throw new Error(`metricSliQuery: SLO ${slo.name} has a ${sli.kind} SLI`);
+    default:
+      return assertNever(sli);
+  }
+}
+
+/**
+ * How far before the earliest window start a left neighbour may lie: the longest window's length.
+ * A shorter look-back would miss the neighbour of series that export rarely; this one at most
+ * doubles the scan, and the scan stays bounded.
+ */
+function lookBackSeconds(windows: readonly EvaluationWindow[], endMinuteSeconds: number): number {
+  return endMinuteSeconds + 60 - earliestStart(windows);
+}
+
+function counterRatioQuery(
+  total: MetricSelector,
+  numerator: MetricSelector,
+  counts: 'good' | 'bad',
+  windows: readonly EvaluationWindow[],
+  base: Record<string, unknown>,
+): SliQuery {
+  const params: Record<string, unknown> = { ...base, totalMetric: total.metric, numeratorMetric: numerator.metric };
+  // Both selectors are functions of the series identity only (name + data point attributes), so
+  // filtering on them before the window function drops whole series, never single points.
+  const isTotal = selectorCondition('total', total, params);
+  const isNumerator = selectorCondition('numerator', numerator, params);
+  const cols = windowColumns(windows, 'Minute', {
+    total: (inWindow) => `sumIf(Increase, ${inWindow} AND IsTotal)`,
+    bad: (inWindow) =>
+      counts === 'bad'
+        ? `sumIf(Increase, ${inWindow} AND IsNumerator)`
+        // A good counter ahead of its total (misconfigured selectors) must not make bad negative.
+        : `greatest(0, sumIf(Increase, ${inWindow} AND IsTotal) - sumIf(Increase, ${inWindow} AND IsNumerator))`,
+  });
+  const previous = (column: string): string => `lagInFrame(${column}, 1) OVER series`;
+  return {
+    sql: `SELECT config_hash,
+  ${cols.select}
+FROM (
+  SELECT ConfigHash AS config_hash,
+    toStartOfMinute(TimeUnix) AS Minute,
+    ${isTotal} AS IsTotal,
+    ${isNumerator} AS IsNumerator,
+    lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER series AS HasPrevious,
+    ${previous('Value')} AS PreviousValue,
+    ${previous('TimeUnix')} AS PreviousTime,
+    multiIf(
+      AggregationTemporality = ${DELTA}, Value,
+      HasPrevious = 0, if(StartTimeUnix >= toDateTime64({scanFrom:UInt32}, 9), Value, 0),
+      Value < PreviousValue OR StartTimeUnix > PreviousTime, Value,
+      Value - PreviousValue
+    ) AS Increase
+  FROM otel_metrics_sum
+  WHERE ServiceName = {service:String}
+    AND MetricName IN ({totalMetric:String}, {numeratorMetric:String})
+    AND TimeUnix >= toDateTime64({scanFrom:UInt32}, 9) AND TimeUnix < toDateTime64({to:UInt32} + 60, 9)
+    AND IsMonotonic
+    AND (${isTotal} OR ${isNumerator})
+  ${windowClause('Value')}
+)
+WHERE Minute >= toDateTime({from:UInt32})
+GROUP BY config_hash`,
+    params: { ...params, ...cols.params },
+    windowKeys: windows.map((w) => w.key),
+    source: 'metrics',
+  };
+}
+
+/**
+ * The threshold in the histogram's own unit, by OTel unit (UCUM, as the semantic conventions write
+ * it). Any other unit, including none, is taken to be milliseconds, i.e. the threshold is compared
+ * with the bounds as written: there is no scale to infer from, and ms is the SLO file's unit.
+ * Divisions, not multiplications by 0.001: `250 / 1000` is the double nearest 0.25, exactly what
+ * an SDK's literal bound `0.25` is.
+ */
+export function thresholdInUnit(thresholdMs: number, unit: string): number {
+  switch (unit) {
+    case 's':
+      return thresholdMs / 1_000;
+    case 'us':
+      return thresholdMs * 1_000;
+    case 'ns':
+      return thresholdMs * 1_000_000;
+    default:
+      return thresholdMs;
+  }
+}
+
+function histogramQuery(
+  histogram: MetricSelector,
+  thresholdMs: number,
+  windows: readonly EvaluationWindow[],
+  base: Record<string, unknown>,
+): SliQuery {
+  const params: Record<string, unknown> = {
+    ...base,
+    histogramMetric: histogram.metric,
+    thresholdS: thresholdInUnit(thresholdMs, 's'),
+    thresholdMs: thresholdInUnit(thresholdMs, 'ms'),
+    thresholdUs: thresholdInUnit(thresholdMs, 'us'),
+    thresholdNs: thresholdInUnit(thresholdMs, 'ns'),
+  };
+  const isMatch = selectorCondition('histogram', histogram, params);
+  // Bucket i counts (bound[i-1], bound[i]], so the first k buckets hold every observation at or
+  // below bound[k-1]. k = the number of bounds ≤ threshold: a threshold between two bounds uses
+  // the largest bound below it (the SLO loader may warn about that). The 1e-9 relative slack
+  // absorbs float noise of the unit conversion; distinct bounds are never that close.
+  const threshold = `multiIf(MetricUnit = 's', {thresholdS:Float64}, MetricUnit = 'us', {thresholdUs:Float64}, MetricUnit = 'ns', {thresholdNs:Float64}, {thresholdMs:Float64})`;
+  const good = `toInt64(arraySum(arraySlice(BucketCounts, 1, arrayCount(b -> b <= ${threshold} * (1 + 1e-9), ExplicitBounds))))`;
+  const cols = windowColumns(windows, 'Minute', {
+    total: (inWindow) => `sumIf(CountIncrease, ${inWindow})`,
+    bad: (inWindow) => `sumIf(CountIncrease - GoodIncrease, ${inWindow})`,
+  });
+  return {
+    sql: `SELECT config_hash,
+  ${cols.select}
+FROM (
+  SELECT ConfigHash AS config_hash,
+    toStartOfMinute(TimeUnix) AS Minute,
+    ${good} AS Good,
+    lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER series AS HasPrevious,
+    lagInFrame(toInt64(Count), 1) OVER series AS PreviousCount,
+    lagInFrame(${good}, 1) OVER series AS PreviousGood,
+    lagInFrame(TimeUnix, 1) OVER series AS PreviousTime,
+    -- One reset decision for Count and Good, so a point never adds more good than total.
+    multiIf(AggregationTemporality = ${DELTA}, 1, HasPrevious = 0, StartTimeUnix >= toDateTime64({scanFrom:UInt32}, 9),
+      Count < PreviousCount OR Good < PreviousGood OR StartTimeUnix > PreviousTime) AS CountsFromZero,
+    -- Int64 throughout: Count is UInt64, and one type keeps multiIf from building a Variant.
+    multiIf(CountsFromZero, toInt64(Count), HasPrevious = 0, toInt64(0), toInt64(Count) - PreviousCount) AS CountIncrease,
+    multiIf(CountsFromZero, Good, HasPrevious = 0, toInt64(0), Good - PreviousGood) AS GoodIncrease
+  FROM otel_metrics_histogram
+  WHERE ServiceName = {service:String}
+    AND MetricName = {histogramMetric:String}
+    AND TimeUnix >= toDateTime64({scanFrom:UInt32}, 9) AND TimeUnix < toDateTime64({to:UInt32} + 60, 9)
+    AND ${isMatch}
+  ${windowClause('Count')}
+)
+WHERE Minute >= toDateTime({from:UInt32})
+GROUP BY config_hash`,
+    params: { ...params, ...cols.params },
+    windowKeys: windows.map((w) => w.key),
+    source: 'metrics',
+  };
+}
+
+/** `MetricName = … AND Attributes[k] = v …`; names and values are parameters prefixed by `role`. */
+function selectorCondition(role: string, selector: MetricSelector, params: Record<string, unknown>): string {
+  params[`${role}Metric`] = selector.metric;
+  const parts = [`MetricName = {${role}Metric:String}`];
+  Object.entries(selector.matchers).forEach(([label, value], i) => {
+    params[`${role}Label${i}`] = label;
+    params[`${role}Value${i}`] = value;
+    parts.push(`Attributes[{${role}Label${i}:String}] = {${role}Value${i}:String}`);
+  });
+  return `(${parts.join(' AND ')})`;
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected SLI ${JSON.stringify(x)}`);
+}
