@@ -11,6 +11,8 @@ import type { Logger } from 'pino';
 import { createApiApp } from './api/index.js';
 import { requireScope } from './api/auth.js';
 import { createSloRoutes } from './api/slo-routes.js';
+import { createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
+import { alertInstances } from './engine/alert-instances.js';
 import { createSloEngine, type SloEngine } from './engine/engine.js';
 import { openSloRegistry, type SloRegistry } from './engine/slo-registry.js';
 import { loadTokens } from './auth/index.js';
@@ -65,7 +67,26 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   let engine: SloEngine | undefined;
   try {
     slos = await openSloRegistry({ dir: config.sloDir, log: sloLog });
-    engine = await createSloEngine({ store, registry: slos, log: log.child({ module: 'engine' }) });
+    const alertLog = log.child({ module: 'alerts' });
+    const notifier = config.alertmanagerUrl === undefined ? undefined : createAlertmanagerNotifier({ url: config.alertmanagerUrl, log: alertLog });
+    engine = await createSloEngine({
+      store,
+      registry: slos,
+      log: log.child({ module: 'engine' }),
+      // Firing alerts are resent on every evaluation (Alertmanager expires them otherwise);
+      // a resolved one is sent once with endsAt = now.
+      onEvaluated: async (changed, evaluated) => {
+        if (notifier === undefined) return;
+        const justResolved = new Set(changed.filter((s) => s.transition === 'resolved').map((s) => s.key));
+        const alerts = toAlertmanagerAlerts(alertInstances(evaluated), {
+          nowMs: Date.now(),
+          resendIntervalMs: config.evaluationIntervalMs,
+          tollgateUrl: config.publicUrl,
+          justResolved,
+        });
+        if (alerts.length > 0) await notifier.send(alerts);
+      },
+    });
   } catch (e) {
     sloLog.error({ sloDir: config.sloDir, err: e }, 'cannot read the SLO directory');
   }
@@ -78,6 +99,14 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     api.use('/v1/slos/*', requireScope(tokens, 'read', 'gate'));
     api.use('/v1/slos', requireScope(tokens, 'read', 'gate'));
     api.route('/', createSloRoutes({ engine, registry: slos }));
+    const evaluated = engine;
+    api.use('/api/v1/alerts', requireScope(tokens, 'read', 'gate'));
+    api.use('/api/v1/rules', requireScope(tokens, 'read', 'gate'));
+    api.route('/', createAlertRoutes(() => evaluated.latest().flatMap(alertInstances), {
+      intervalSeconds: config.evaluationIntervalMs / 1000,
+      lastEvaluationMs: () => Math.max(0, ...evaluated.latest().map((e) => Date.parse(e.status.evaluated_at))) || null,
+      log: log.child({ module: 'alerts' }),
+    }));
     engine.start(config.evaluationIntervalMs);
   }
   const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });

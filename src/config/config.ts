@@ -28,6 +28,10 @@ export interface Config {
   logLevel: string;
   /** How often every SLO is evaluated for alerts; API calls evaluate on demand regardless. */
   evaluationIntervalMs: number;
+  /** Where alerts go (Alertmanager's base URL); unset: alerts are only served at /api/v1/alerts. */
+  alertmanagerUrl: string | undefined;
+  /** How Tollgate's pages are reached, for links in alerts and gate answers. */
+  publicUrl: string;
   /** When set, Tollgate traces itself and exports over OTLP/gRPC (the standard OTel variable). */
   selfTracingEndpoint: string | undefined;
 }
@@ -67,6 +71,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     tokensInline: optionalVar(env, 'TOLLGATE_TOKENS'),
     logLevel: enumVar(env, 'TOLLGATE_LOG_LEVEL', 'info', LOG_LEVELS),
     evaluationIntervalMs: intVar(env, 'TOLLGATE_EVALUATION_INTERVAL_MS', 30_000, 100, 3_600_000),
+    alertmanagerUrl: urlVar(env, 'TOLLGATE_ALERTMANAGER_URL'),
+    publicUrl: urlVar(env, 'TOLLGATE_PUBLIC_URL') ?? `http://localhost:${env['TOLLGATE_HTTP_PORT'] ?? '8080'}`,
     selfTracingEndpoint: optionalVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
   };
   return config;
@@ -110,6 +116,18 @@ function clickhouseTarget(env: Env, dataDir: string): ClickHouseTarget {
 /** Credentials never reach a log line or an error message. */
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+function urlVar(env: Env, name: string): string | undefined {
+  const raw = optionalVar(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const u = new URL(raw);
+    if (u.protocol === 'http:' || u.protocol === 'https:') return raw.replace(/\/+$/, '');
+  } catch {
+    // reported below
+  }
+  throw new ConfigError(`${name}=${redactUrl(raw)}: expected an http:// or https:// URL`);
 }
 
 function optionalVar(env: Env, name: string): string | undefined {

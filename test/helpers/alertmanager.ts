@@ -1,0 +1,115 @@
+/**
+ * A real Alertmanager for tests: Debian's prometheus-alertmanager on a free loopback port, with
+ * one `null` receiver and clustering off. `.ci/run` installs the package.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const BINARY = 'prometheus-alertmanager';
+const CONFIG = `route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n`;
+const READY_TIMEOUT_MS = 30_000;
+
+/** Alertmanager's `gettableAlert`, the fields tests check. */
+export interface GettableAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  endsAt: string;
+  generatorURL: string;
+  status: { state: string; silencedBy: string[]; inhibitedBy: string[] };
+  receivers: Array<{ name: string }>;
+}
+
+export interface RunningAlertmanager {
+  baseUrl: string;
+  /** Tollgate's alerts Alertmanager holds (`?active=true` and the like as `query`). */
+  alerts(query?: string): Promise<GettableAlert[]>;
+  /** `alertmanager_alerts_received_total{status, version="v2"}` from its own metrics. */
+  receivedTotal(status: 'firing' | 'resolved'): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function findBinary(): string {
+  const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/bin', '/usr/sbin'];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, BINARY);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new Error(`${BINARY} was not found on PATH or in /usr/bin: install it with \`apt-get update && apt-get install -y prometheus-alertmanager\``);
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo; // listen() on a TCP port gives an AddressInfo
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startAlertmanager(): Promise<RunningAlertmanager> {
+  const binary = findBinary();
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-alertmanager-'));
+  writeFileSync(path.join(dir, 'alertmanager.yml'), CONFIG);
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--cluster.listen-address=', // empty disables gossip (HA mode), which would otherwise bind 0.0.0.0:9094
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`${BINARY} exited with ${child.exitCode}:\n${output}`);
+    }
+    try {
+      if ((await fetch(`${baseUrl}/-/ready`, { signal: AbortSignal.timeout(1_000) })).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${BINARY} was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    baseUrl,
+    async alerts(query = '') {
+      const res = await fetch(`${baseUrl}/api/v2/alerts${query}`);
+      if (res.status !== 200) throw new Error(`Alertmanager answered ${res.status}`);
+      return ((await res.json()) as GettableAlert[]).filter((a) => a.labels['alertname'] === 'TollgateSLOBurnRate');
+    },
+    async receivedTotal(status) {
+      const text = await (await fetch(`${baseUrl}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('alertmanager_alerts_received_total{') && l.includes(`status="${status}"`) && l.includes('version="v2"'));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
+    },
+    stop,
+  };
+}
