@@ -3,7 +3,7 @@
  * Log SLIs from raw `otel_logs`: the matching records are the events, those at or above the bad
  * severity are bad.
  */
-import { earliestStart, windowColumns, type SliQuery, type SliQueryInput } from './query.js';
+import { earliestStart, windowColumns, type SliQuery, type SliQueryInput, readSliRows } from './query.js';
 
 export function logSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput): SliQuery {
   if (slo.sli.kind !== 'logs') throw new Error(`logSliQuery: SLO ${slo.name} has a ${slo.sli.kind} SLI`);
@@ -38,6 +38,7 @@ WHERE ServiceName = {service:String}
 GROUP BY config_hash`,
     params: { ...params, ...cols.params },
     windowKeys: windows.map((w) => w.key),
+    read: (rows) => readSliRows({ windowKeys: windows.map((w) => w.key) }, rows),
     source: 'raw-logs',
   };
 }

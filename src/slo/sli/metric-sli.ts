@@ -19,7 +19,7 @@
  *   otherwise (its baseline is unknown).
  */
 import type { MetricSelector } from '../spec/index.js';
-import { earliestStart, windowColumns, type EvaluationWindow, type SliQuery, type SliQueryInput } from './query.js';
+import { earliestStart, windowColumns, type EvaluationWindow, type SliQuery, type SliQueryInput, readSliRows } from './query.js';
 
 /** The exporter's AggregationTemporality numbers (OTLP enum). */
 const DELTA = 1;
@@ -119,6 +119,7 @@ WHERE Minute >= toDateTime({from:UInt32})
 GROUP BY config_hash`,
     params: { ...params, ...cols.params },
     windowKeys: windows.map((w) => w.key),
+    read: (rows) => readSliRows({ windowKeys: windows.map((w) => w.key) }, rows),
     source: 'metrics',
   };
 }
@@ -196,6 +197,7 @@ WHERE Minute >= toDateTime({from:UInt32})
 GROUP BY config_hash`,
     params: { ...params, ...cols.params },
     windowKeys: windows.map((w) => w.key),
+    read: (rows) => readSliRows({ windowKeys: windows.map((w) => w.key) }, rows),
     source: 'metrics',
   };
 }

@@ -37,6 +37,8 @@ export interface SliQuery {
   windowKeys: string[];
   /** Which data answers it, for explanations and the benchmark. */
   source: 'span-rollup' | 'raw-spans' | 'raw-logs' | 'metrics';
+  /** The counts in the query's answer (each source knows the shape of its rows). */
+  read(rows: readonly Record<string, unknown>[]): SliCounts;
 }
 
 /** A row of an SLI query's answer, as JSONEachRow gives it (64-bit counts as strings). */
@@ -54,7 +56,8 @@ export interface SliCounts {
   byRelease: Map<string, Record<string, WindowCounts>>;
 }
 
-export function readSliRows(query: SliQuery, rows: readonly SliRow[]): SliCounts {
+/** Reads the column-per-window shape (`total_<i>`, `bad_<i>` per config_hash). */
+export function readSliRows(query: Pick<SliQuery, 'windowKeys'>, rows: readonly Record<string, unknown>[]): SliCounts {
   const empty = (): Record<string, WindowCounts> =>
     Object.fromEntries(query.windowKeys.map((k) => [k, { totalEvents: 0, badEvents: 0 }]));
   const total = empty();
@@ -69,7 +72,7 @@ export function readSliRows(query: SliQuery, rows: readonly SliRow[]): SliCounts
       sum.totalEvents += t;
       sum.badEvents += b;
     });
-    byRelease.set(row.config_hash, release);
+    byRelease.set(String(row['config_hash'] ?? ''), release);
   }
   return { total, byRelease };
 }
