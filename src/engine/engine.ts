@@ -128,7 +128,7 @@ export async function createSloEngine({ store, registry, log, now = Date.now, on
     const byService = new Map<string, SloDefinition[]>();
     const alone: SloDefinition[] = [];
     for (const slo of slos) {
-      if (!fitsSpanRollup(slo)) alone.push(slo);
+      if (!fitsSpanRollup(slo) || slo.budgeting.kind !== 'occurrences') alone.push(slo);
       else byService.set(slo.service, [...(byService.get(slo.service) ?? []), slo]);
     }
     const results = new Map<string, SloEvaluation>();

@@ -2,9 +2,10 @@
  * @module engine/sli
  * Picks the query for an SLO's SLI source.
  */
-import { logSliQuery, metricSliQuery, spanSliQuery, type SliQuery, type SliQueryInput } from '../slo/sli/index.js';
+import { logSliQuery, metricSliQuery, spanSliQuery, timesliceQuery, type SliQuery, type SliQueryInput } from '../slo/sli/index.js';
 
 export function sliQuery(input: SliQueryInput): SliQuery {
+  if (input.slo.budgeting.kind === 'timeslices') return timesliceQuery(input);
   switch (input.slo.sli.kind) {
     case 'spans':
       return spanSliQuery(input);

@@ -33,6 +33,28 @@ spec:
   period: 30d
   sli: {spans: {bad: {status: error}}}
   alerting: {min_events: 100000}
+---
+apiVersion: tollgate.dev/v1
+kind: SLO
+metadata: {name: api-minutes}
+spec:
+  service: api
+  objective: 90
+  period: 30d
+  budgeting: timeslices
+  timeslice: {window: 1m, target: 0.99}
+  sli: {spans: {bad: {status: error}}}
+---
+apiVersion: tollgate.dev/v1
+kind: SLO
+metadata: {name: api-half-minutes}
+spec:
+  service: api
+  objective: 90
+  period: 30d
+  budgeting: timeslices
+  timeslice: {window: 30s, target: 0.97}
+  sli: {spans: {bad: {status: error}}}
 `;
 
 let tg: InProcessTollgate;
@@ -97,5 +119,28 @@ describe('a fast burn', () => {
     const e = await evaluateAt(T + 30_000, 'api-availability-guarded');
     expect(e.status.alerts.every((a) => a.state === 'inactive')).toBe(true);
     expect(page(e).reason).toMatch(/100000/);
+  });
+});
+
+describe('timeslice budgeting', () => {
+  it('counts a window in slices, a slice failing when its good ratio is under the target', async () => {
+    // At T+30s the windows end with minute T. Every minute of phase 1 (T-9m..T) has 1,000 spans
+    // and 20 errors: 98 % good, under 99 %, so each is a bad slice; older minutes have no events
+    // and count as good slices.
+    const e = await evaluateAt(T + 30_000, 'api-minutes');
+    expect(e.status.sli_source).toBe('span-rollup');
+    expect(e.status.windows['5m']).toMatchObject({ total: 5, bad: 5 });
+    expect(e.status.windows['1h']).toMatchObject({ total: 60, bad: 10 });
+    expect(e.status.windows['30d']).toMatchObject({ total: 43_200, bad: 10 });
+    // 10 bad of 43,200 one-minute slices against a 10 % budget.
+    expect(e.status.error_budget.consumed).toBeCloseTo(10 / 43_200 / 0.1, 12);
+  });
+
+  it('slices by 30 s from raw spans when the slice is not whole minutes, good when ≥ target', async () => {
+    // 500 spans and 10 errors every 30 s in phase 1: 98 % good, above 97 %: no bad slice.
+    const e = await evaluateAt(T + 30_000, 'api-half-minutes');
+    expect(e.status.sli_source).toBe('raw-spans');
+    expect(e.status.windows['5m']).toMatchObject({ total: 10, bad: 0 });
+    expect(e.status.windows['1h']).toMatchObject({ total: 120, bad: 0 });
   });
 });

@@ -3,6 +3,7 @@
  * Log SLIs from raw `otel_logs`: the matching records are the events, those at or above the bad
  * severity are bad.
  */
+import type { LogMatch } from '../spec/index.js';
 import { earliestStart, windowColumns, type SliQuery, type SliQueryInput, readSliRows } from './query.js';
 
 export function logSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput): SliQuery {
@@ -11,6 +12,27 @@ export function logSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput): 
   const params: Record<string, unknown> = {
     service: slo.service, from: earliestStart(windows), to: endMinuteSeconds, badSeverity: bad.severityNumberAtLeast,
   };
+  const filters = logFilters(match, params);
+  const cols = windowColumns(windows, 'toStartOfMinute(Timestamp)', {
+    total: (inWindow) => `countIf(${inWindow})`,
+    bad: (inWindow) => `countIf(${inWindow} AND SeverityNumber >= {badSeverity:UInt8})`,
+  });
+  return {
+    sql: `SELECT ConfigHash AS config_hash,
+  ${cols.select}
+FROM otel_logs
+WHERE ServiceName = {service:String}
+  AND TimestampTime >= toDateTime({from:UInt32}) AND TimestampTime < toDateTime({to:UInt32} + 60)${filters}
+GROUP BY config_hash`,
+    params: { ...params, ...cols.params },
+    windowKeys: windows.map((w) => w.key),
+    read: (rows) => readSliRows({ windowKeys: windows.map((w) => w.key) }, rows),
+    source: 'raw-logs',
+  };
+}
+
+/** A log SLI's match conditions, each prefixed with `AND` on its own line; values as parameters. */
+export function logFilters(match: LogMatch, params: Record<string, unknown>): string {
   const filters: string[] = [];
   if (match.severityNumberAtLeast !== null) {
     params['minSeverity'] = match.severityNumberAtLeast;
@@ -25,20 +47,5 @@ export function logSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput): 
     params[`attrValue${i}`] = value;
     filters.push(`LogAttributes[{attrKey${i}:String}] = {attrValue${i}:String}`);
   });
-  const cols = windowColumns(windows, 'toStartOfMinute(Timestamp)', {
-    total: (inWindow) => `countIf(${inWindow})`,
-    bad: (inWindow) => `countIf(${inWindow} AND SeverityNumber >= {badSeverity:UInt8})`,
-  });
-  return {
-    sql: `SELECT ConfigHash AS config_hash,
-  ${cols.select}
-FROM otel_logs
-WHERE ServiceName = {service:String}
-  AND TimestampTime >= toDateTime({from:UInt32}) AND TimestampTime < toDateTime({to:UInt32} + 60)${filters.map((f) => `\n  AND ${f}`).join('')}
-GROUP BY config_hash`,
-    params: { ...params, ...cols.params },
-    windowKeys: windows.map((w) => w.key),
-    read: (rows) => readSliRows({ windowKeys: windows.map((w) => w.key) }, rows),
-    source: 'raw-logs',
-  };
+  return filters.map((f) => `\n  AND ${f}`).join('');
 }
