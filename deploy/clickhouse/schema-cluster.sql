@@ -361,7 +361,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`tollgate_span_rollup_1m_local` ON CLUSTER `to
 )
 ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', (Count, DurationSumNs))
 PARTITION BY toDate(Minute)
-ORDER BY (ServiceName, Environment, SpanKind, Minute, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
+ORDER BY (ServiceName, Minute, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
 SETTINGS index_granularity = 8192;
 
 CREATE TABLE IF NOT EXISTS `otel`.`tollgate_span_rollup_1m` ON CLUSTER `tollgate` AS `otel`.`tollgate_span_rollup_1m_local`
@@ -417,7 +417,7 @@ CREATE TABLE IF NOT EXISTS `otel`.`tollgate_span_rollup_1h_local` ON CLUSTER `to
 )
 ENGINE = ReplicatedSummingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', (Count, DurationSumNs))
 PARTITION BY toYYYYMM(Hour)
-ORDER BY (ServiceName, Environment, SpanKind, Hour, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
+ORDER BY (ServiceName, Hour, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
 SETTINGS index_granularity = 8192;
 
 CREATE TABLE IF NOT EXISTS `otel`.`tollgate_span_rollup_1h` ON CLUSTER `tollgate` AS `otel`.`tollgate_span_rollup_1h_local`

@@ -332,7 +332,7 @@ CREATE TABLE IF NOT EXISTS `default`.`tollgate_span_rollup_1m` (
 )
 ENGINE = SummingMergeTree((Count, DurationSumNs))
 PARTITION BY toDate(Minute)
-ORDER BY (ServiceName, Environment, SpanKind, Minute, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
+ORDER BY (ServiceName, Minute, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
 SETTINGS index_granularity = 8192;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS `default`.`tollgate_span_rollup_1m_mv` TO `default`.`tollgate_span_rollup_1m`
@@ -382,7 +382,7 @@ CREATE TABLE IF NOT EXISTS `default`.`tollgate_span_rollup_1h` (
 )
 ENGINE = SummingMergeTree((Count, DurationSumNs))
 PARTITION BY toYYYYMM(Hour)
-ORDER BY (ServiceName, Environment, SpanKind, Hour, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
+ORDER BY (ServiceName, Hour, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs)
 SETTINGS index_granularity = 8192;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS `default`.`tollgate_span_rollup_1h_mv` TO `default`.`tollgate_span_rollup_1h`
