@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { TokensConfigError } from './auth/index.js';
 import { ConfigError, loadConfig, type Config } from './config/index.js';
-import { startTollgate, StartupError } from './server.js';
+import { startTollgate, StartupError, type RunningTollgate } from './server.js';
 import { startSelfTracing } from './telemetry/index.js';
 import { VERSION } from './version.js';
 
@@ -23,7 +23,29 @@ async function main(): Promise<void> {
   }
   const log = pino({ level: config.logLevel, base: { service: 'tollgate' } });
   const tracing = startSelfTracing(config.selfTracingEndpoint, VERSION);
-  let running;
+  // Handlers go in before start-up: a signal that arrives while starting (after the listeners
+  // are up, before start returns) must still stop gracefully, not kill the process.
+  let running: RunningTollgate | undefined;
+  let stopRequested: string | undefined;
+  const shutdown = (signal: string): void => {
+    if (running === undefined) {
+      stopRequested ??= signal;
+      return;
+    }
+    log.info({ signal }, 'shutting down');
+    // A shutdown that hangs ends the process without waiting.
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    running
+      .stop()
+      .then(() => tracing.shutdown())
+      .then(() => process.exit(0), (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
   try {
     running = await tracing.tracer.startActiveSpan('tollgate.start', async (span) => {
       try {
@@ -41,21 +63,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const shutdown = (signal: string): void => {
-    log.info({ signal }, 'shutting down');
-    // A second signal, or a shutdown that hangs, ends the process without waiting.
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    running
-      .stop()
-      .then(() => tracing.shutdown())
-      .then(() => process.exit(0), (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      });
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  if (stopRequested !== undefined) shutdown(stopRequested);
 }
 
 void main();
