@@ -1,0 +1,15 @@
+/**
+ * @module gate
+ * The release gate's pure core: `decide(input)` turns a policy and gathered evidence into allow, deny or wait
+ * with reasons; `compareErrorRatios` is the statistics behind "this release is worse than its baseline".
+ * The I/O shell (evidence gathering, persistence, HTTP) lives elsewhere and imports only this file.
+ */
+export { decide, MAX_TOP_CAUSES } from './decide.js';
+export { compareErrorRatios, fisherExactGreater, releaseGreaterTest, twoProportionZTest } from './compare.js';
+export { erfc, logGamma, normalCdf } from './special-functions.js';
+export { GATE_DEFAULTS, WAIT_RETRY_AFTER_SECONDS, gateSettings, type GateSettings } from './settings.js';
+export type {
+  AllowBasis, Cause, Check, CheckKind, CompareSettings, Comparison, ComparisonNumbers, ErrorCounts, GateInput, GatePolicy, GateRequest,
+  GateVerdict, Override,
+  ReleaseRecord, SloHealth, StatTest,
+} from './types.js';
