@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { createApiApp } from './api/index.js';
 import { requireScope } from './api/auth.js';
 import { createSloRoutes } from './api/slo-routes.js';
+import { createGateRoutes } from './api/gate-routes.js';
 import { createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
 import { alertInstances } from './engine/alert-instances.js';
 import { createSloEngine, type SloEngine } from './engine/engine.js';
@@ -107,6 +108,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       lastEvaluationMs: () => Math.max(0, ...evaluated.latest().map((e) => Date.parse(e.status.evaluated_at))) || null,
       log: log.child({ module: 'alerts' }),
     }));
+    api.route('/', createGateRoutes({ store, registry: slos, tokens, publicUrl: config.publicUrl }));
     engine.start(config.evaluationIntervalMs);
   }
   const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });

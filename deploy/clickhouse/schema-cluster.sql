@@ -436,3 +436,45 @@ AS WITH if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['ht
     FROM `otel`.`otel_traces_local`
     GROUP BY Hour, ServiceName, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs;
 
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_gate_decisions_local` ON CLUSTER `tollgate` (
+    DecisionId String,
+    DecidedAt DateTime64(3) CODEC(Delta, ZSTD(1)),
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    ConfigHash String,
+    Revision String,
+    Decision LowCardinality(String),
+    Summary String,
+    Policy String,
+    SloRevision String,
+    DryRun Bool,
+    Override String,
+    Request String CODEC(ZSTD(3)),
+    Answer String CODEC(ZSTD(3))
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(DecidedAt)
+ORDER BY (App, Environment, DecidedAt, DecisionId)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_gate_decisions` ON CLUSTER `tollgate` AS `otel`.`tollgate_gate_decisions_local`
+ENGINE = Distributed(`tollgate`, `otel`, `tollgate_gate_decisions_local`, cityHash64(App));
+
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_overrides_local` ON CLUSTER `tollgate` (
+    OverrideId String,
+    CreatedAt DateTime64(3),
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    ConfigHash String,
+    Who String,
+    Reason String,
+    ExpiresAt DateTime64(3)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(CreatedAt)
+ORDER BY (App, Environment, CreatedAt, OverrideId)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_overrides` ON CLUSTER `tollgate` AS `otel`.`tollgate_overrides_local`
+ENGINE = Distributed(`tollgate`, `otel`, `tollgate_overrides_local`, cityHash64(App));
+

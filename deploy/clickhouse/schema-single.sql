@@ -398,3 +398,39 @@ AS WITH if(SpanAttributes['http.response.status_code'] != '', SpanAttributes['ht
     FROM `default`.`otel_traces`
     GROUP BY Hour, ServiceName, Environment, SpanKind, SpanName, StatusCode, HttpStatusClass, ConfigHash, DurationBucketNs;
 
+CREATE TABLE IF NOT EXISTS `default`.`tollgate_gate_decisions` (
+    DecisionId String,
+    DecidedAt DateTime64(3) CODEC(Delta, ZSTD(1)),
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    ConfigHash String,
+    Revision String,
+    Decision LowCardinality(String),
+    Summary String,
+    Policy String,
+    SloRevision String,
+    DryRun Bool,
+    Override String,
+    Request String CODEC(ZSTD(3)),
+    Answer String CODEC(ZSTD(3))
+)
+ENGINE = MergeTree()
+PARTITION BY toYYYYMM(DecidedAt)
+ORDER BY (App, Environment, DecidedAt, DecisionId)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `default`.`tollgate_overrides` (
+    OverrideId String,
+    CreatedAt DateTime64(3),
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    ConfigHash String,
+    Who String,
+    Reason String,
+    ExpiresAt DateTime64(3)
+)
+ENGINE = MergeTree()
+PARTITION BY toYYYYMM(CreatedAt)
+ORDER BY (App, Environment, CreatedAt, OverrideId)
+SETTINGS index_granularity = 8192;
+

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createDatabaseStatements, createTableStatements, createViewStatements, type SchemaForm } from './ddl.js';
 import {
-  ALERT_EVENTS, SIGNAL_TABLES, SPAN_ROLLUP, SPAN_ROLLUP_HOURLY, SPAN_ROLLUP_HOURLY_MV, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
+  ALERT_EVENTS, GATE_DECISIONS, OVERRIDES, SIGNAL_TABLES, SPAN_ROLLUP, SPAN_ROLLUP_HOURLY, SPAN_ROLLUP_HOURLY_MV, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
 } from './schema-tables.js';
 
 export interface Migration {
@@ -60,6 +60,11 @@ export const MIGRATIONS: readonly Migration[] = [
       ...createTableStatements(SPAN_ROLLUP_HOURLY, db, form),
       ...createViewStatements(SPAN_ROLLUP_HOURLY_MV, db, form),
     ],
+  },
+  {
+    version: 5,
+    name: 'gate decisions and break-glass overrides',
+    statements: (db, form) => [...createTableStatements(GATE_DECISIONS, db, form), ...createTableStatements(OVERRIDES, db, form)],
   },
 ];
 

@@ -332,3 +332,47 @@ export const ALERT_EVENTS: TableSpec = {
   settings: 'index_granularity = 8192',
   shardingKey: 'cityHash64(AlertKey)',
 };
+
+/** Every gate decision with its inputs, evidence and verdict, fetchable by id (an audit trail). */
+export const GATE_DECISIONS: TableSpec = {
+  name: 'tollgate_gate_decisions',
+  body: `
+    DecisionId String,
+    DecidedAt DateTime64(3) CODEC(Delta, ZSTD(1)),
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    ConfigHash String,
+    Revision String,
+    Decision LowCardinality(String),
+    Summary String,
+    Policy String,
+    SloRevision String,
+    DryRun Bool,
+    Override String,
+    Request String CODEC(ZSTD(3)),
+    Answer String CODEC(ZSTD(3))`,
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMM(DecidedAt)',
+  orderBy: '(App, Environment, DecidedAt, DecisionId)',
+  settings: 'index_granularity = 8192',
+  shardingKey: 'cityHash64(App)',
+};
+
+/** Break-glass overrides: who allowed what, why, until when. Rows are never changed, only added. */
+export const OVERRIDES: TableSpec = {
+  name: 'tollgate_overrides',
+  body: `
+    OverrideId String,
+    CreatedAt DateTime64(3),
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    ConfigHash String,
+    Who String,
+    Reason String,
+    ExpiresAt DateTime64(3)`,
+  engine: 'MergeTree',
+  partitionBy: 'toYYYYMM(CreatedAt)',
+  orderBy: '(App, Environment, CreatedAt, OverrideId)',
+  settings: 'index_granularity = 8192',
+  shardingKey: 'cityHash64(App)',
+};

@@ -13,6 +13,8 @@ export interface SpanSpec {
   httpStatus?: number;
   attributes?: Record<string, string>;
   traceId?: string;
+  /** Adds an `exception` event with this `exception.type`. */
+  exceptionType?: string;
 }
 
 export interface ResourceSpec {
@@ -49,6 +51,10 @@ export function otlpJsonSpans(resource: ResourceSpec, spans: readonly SpanSpec[]
               ...Object.entries(s.attributes ?? {}).map(([k, v]) => attr(k, v)),
             ],
             status: s.error === true ? { code: 2, message: 'failed' } : {},
+            events: s.exceptionType === undefined ? [] : [{
+              timeUnixNano: start.toString(), name: 'exception',
+              attributes: [attr('exception.type', s.exceptionType), attr('exception.message', `${s.exceptionType} raised`)],
+            }],
           };
         }),
       }],

@@ -1,0 +1,185 @@
+/**
+ * @module gate/evidence
+ * Gathers what the gate decides on, from the stored data and the loaded SLO files: the target
+ * environment's SLO health, where this config_hash already served traffic against the config that
+ * served before it there (its baseline), whether it is a rollback, its top errors with example
+ * traces and log lines, and valid overrides. I/O shell around the pure `decide`.
+ */
+import { planWindows } from '../engine/plan.js';
+import { sloStatus } from '../engine/status.js';
+import { sliQuery } from '../engine/sli.js';
+import { formatWindow } from '../slo/math/index.js';
+import type { EvaluationWindow, SliCounts } from '../slo/sli/index.js';
+import type { GatePolicy, SloDefinition } from '../slo/spec/index.js';
+import type { Store } from '../store/index.js';
+import type { Cause, GateInput, GateRequest, Override, ReleaseRecord, SloHealth } from './types.js';
+
+/** How far back the gate looks for where a config ran and what ran before it. */
+export const RELEASE_LOOKBACK_SECONDS = 7 * 86_400;
+
+interface Seen {
+  environment: string;
+  service: string;
+  configHash: string;
+  firstSeconds: number;
+  lastSeconds: number;
+}
+
+export async function gatherEvidence({ store, slos, policies, request, nowMs }: {
+  store: Store;
+  slos: readonly SloDefinition[];
+  policies: readonly GatePolicy[];
+  request: GateRequest;
+  nowMs: number;
+}): Promise<GateInput> {
+  const policy = policies.find((p) => p.app === request.app && p.environment === request.environment) ?? null;
+  const selected = selectSlos(slos, policy, request);
+  const services = [...new Set([...request.services, ...selected.map((s) => s.service)])];
+  const endMinute = Math.floor(nowMs / 60_000) * 60;
+  const seen = await configsSeen(store, services, endMinute);
+
+  const burnWindowSeconds = policy?.burnRateWindowSeconds ?? 3_600;
+  const targetHealth = await Promise.all(selected.map((slo) => health(store, inEnvironment(slo, request.environment), burnWindowSeconds, nowMs)));
+
+  const releaseRecords: ReleaseRecord[] = [];
+  const ranIn = seen.filter((s) => s.configHash === request.configHash);
+  for (const where of ranIn) {
+    const baseline = baselineOf(seen, where);
+    for (const slo of selected.filter((s) => s.service === where.service && s.sli.kind === 'spans')) {
+      const counts = await countsOver(store, inEnvironment(slo, where.environment), [{ key: 'lookback', startSeconds: endMinute + 60 - RELEASE_LOOKBACK_SECONDS }], endMinute);
+      const of = (hash: string | null) => (hash === null ? undefined : counts.byRelease.get(hash)?.['lookback']);
+      releaseRecords.push({
+        environment: where.environment,
+        service: where.service,
+        slo: slo.name,
+        sloKind: slo.sli.kind === 'spans' && slo.sli.bad.kind === 'duration-over' ? 'latency' : 'availability',
+        releaseBad: of(request.configHash)?.badEvents ?? 0,
+        releaseTotal: of(request.configHash)?.totalEvents ?? 0,
+        baselineConfigHash: baseline?.configHash ?? null,
+        baselineBad: of(baseline?.configHash ?? null)?.badEvents ?? 0,
+        baselineTotal: of(baseline?.configHash ?? null)?.totalEvents ?? 0,
+      });
+    }
+  }
+
+  // A rollback: this config served here before and something else has served since.
+  const here = ranIn.find((s) => s.environment === request.environment);
+  const latestHere = seen.filter((s) => s.environment === request.environment).sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
+  const rollback =
+    here !== undefined && latestHere !== undefined && latestHere.configHash !== request.configHash
+      ? { configHash: request.configHash, environment: request.environment, lastHealthyAtMs: here.lastSeconds * 1000 }
+      : null;
+
+  return {
+    request,
+    policy,
+    nowMs,
+    targetHealth,
+    releaseRecords,
+    rollback,
+    causes: ranIn.length === 0 ? [] : await topCauses(store, request.configHash, services, endMinute),
+    overrides: await validOverrides(store, request, nowMs),
+  };
+}
+
+export function selectSlos(slos: readonly SloDefinition[], policy: GatePolicy | null, request: GateRequest): SloDefinition[] {
+  if (policy === null) return slos.filter((s) => request.services.includes(s.service));
+  const selection = policy.slos;
+  return selection.kind === 'names'
+    ? slos.filter((s) => selection.names.includes(s.name))
+    : slos.filter((s) => Object.entries(selection.matchLabels).every(([k, v]) => s.labels[k] === v));
+}
+
+/** The SLO as it applies in one environment (span SLIs carry the environment; others are global). */
+function inEnvironment(slo: SloDefinition, environment: string): SloDefinition {
+  return slo.sli.kind === 'spans' ? { ...slo, sli: { ...slo.sli, match: { ...slo.sli.match, environment } } } : slo;
+}
+
+async function countsOver(store: Store, slo: SloDefinition, windows: EvaluationWindow[], endMinuteSeconds: number): Promise<SliCounts> {
+  const query = sliQuery({ slo, windows, endMinuteSeconds });
+  return query.read(await store.query<Record<string, unknown>>(query.sql, query.params));
+}
+
+async function health(store: Store, slo: SloDefinition, burnWindowSeconds: number, nowMs: number): Promise<SloHealth> {
+  const plan = planWindows(slo, nowMs);
+  const burnKey = formatWindow(burnWindowSeconds);
+  const windows = plan.windows.some((w) => w.key === burnKey)
+    ? plan.windows
+    : [...plan.windows, { key: burnKey, startSeconds: plan.endMinuteSeconds + 60 - burnWindowSeconds }];
+  const counts = await countsOver(store, slo, windows, plan.endMinuteSeconds);
+  // No previous alert state: the gate asks whether a page alert's condition holds right now.
+  const { status } = sloStatus(slo, { ...plan, windows }, counts, new Map(), nowMs, '');
+  return {
+    slo: slo.name,
+    service: slo.service,
+    budgetRemaining: status.error_budget.remaining,
+    burnRate: status.windows[burnKey]?.burn_rate ?? null,
+    burnWindow: burnKey,
+    pageAlertsFiring: status.alerts.filter((a) => a.severity === 'page' && a.state === 'firing').map((a) => a.key),
+    totalEvents: status.windows[plan.periodKey]?.total ?? 0,
+  };
+}
+
+async function configsSeen(store: Store, services: string[], endMinuteSeconds: number): Promise<Seen[]> {
+  const rows = await store.query<{ environment: string; service: string; config_hash: string; first: string; last: string }>(
+    `SELECT Environment AS environment, ServiceName AS service, ConfigHash AS config_hash,
+            toUInt32(min(Minute)) AS first, toUInt32(max(Minute)) AS last
+     FROM tollgate_span_rollup_1m
+     WHERE ServiceName IN {services:Array(String)} AND ConfigHash != ''
+       AND Minute >= toDateTime({from:UInt32}) AND Minute <= toDateTime({to:UInt32})
+     GROUP BY environment, service, config_hash`,
+    { services, from: endMinuteSeconds + 60 - RELEASE_LOOKBACK_SECONDS, to: endMinuteSeconds },
+  );
+  return rows.map((r) => ({ environment: r.environment, service: r.service, configHash: r.config_hash, firstSeconds: Number(r.first), lastSeconds: Number(r.last) }));
+}
+
+/** The config that served the same service in the same environment before this one started there. */
+function baselineOf(seen: readonly Seen[], release: Seen): Seen | undefined {
+  return seen
+    .filter((s) => s.environment === release.environment && s.service === release.service && s.configHash !== release.configHash && s.firstSeconds < release.firstSeconds)
+    .sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
+}
+
+async function topCauses(store: Store, configHash: string, services: string[], endMinuteSeconds: number): Promise<Cause[]> {
+  const rows = await store.query<{ service: string; span_name: string; error_type: string; n: string; traces: string[] }>(
+    `SELECT ServiceName AS service, SpanName AS span_name,
+            multiIf(arrayFirst(a -> a['exception.type'] != '', Events.Attributes)['exception.type'] != '',
+                      arrayFirst(a -> a['exception.type'] != '', Events.Attributes)['exception.type'],
+                    StatusMessage != '', StatusMessage,
+                    SpanAttributes['http.response.status_code'] != '', concat('HTTP ', SpanAttributes['http.response.status_code']),
+                    'error') AS error_type,
+            count() AS n, groupArray(3)(TraceId) AS traces
+     FROM otel_traces
+     WHERE ServiceName IN {services:Array(String)} AND ConfigHash = {configHash:String} AND StatusCode = 'Error'
+       AND Timestamp >= toDateTime64({from:UInt32}, 9)
+     GROUP BY service, span_name, error_type
+     ORDER BY n DESC
+     LIMIT 5`,
+    { services, configHash, from: endMinuteSeconds + 60 - RELEASE_LOOKBACK_SECONDS },
+  );
+  const total = rows.reduce((n, r) => n + Number(r.n), 0);
+  const traceIds = rows.flatMap((r) => r.traces);
+  const logs = traceIds.length === 0 ? [] : await store.query<{ TraceId: string; Body: string }>(
+    `SELECT TraceId, Body FROM otel_logs WHERE TraceId IN {traceIds:Array(String)} ORDER BY SeverityNumber DESC, Timestamp LIMIT 30`,
+    { traceIds },
+  );
+  return rows.map((r) => ({
+    service: r.service,
+    spanName: r.span_name,
+    errorType: r.error_type,
+    count: Number(r.n),
+    share: total === 0 ? 0 : Number(r.n) / total,
+    exampleTraceIds: r.traces,
+    exampleLogLines: logs.filter((l) => r.traces.includes(l.TraceId)).slice(0, 3).map((l) => l.Body),
+  }));
+}
+
+async function validOverrides(store: Store, request: GateRequest, nowMs: number): Promise<Override[]> {
+  const rows = await store.query<{ OverrideId: string; Who: string; Reason: string; ConfigHash: string; expires: string }>(
+    `SELECT OverrideId, Who, Reason, ConfigHash, toUnixTimestamp64Milli(ExpiresAt) AS expires FROM tollgate_overrides
+     WHERE App = {app:String} AND Environment = {environment:String} AND ConfigHash IN ({configHash:String}, '*')
+       AND ExpiresAt > fromUnixTimestamp64Milli({now:Int64})`,
+    { app: request.app, environment: request.environment, configHash: request.configHash, now: nowMs },
+  );
+  return rows.map((r) => ({ id: r.OverrideId, who: r.Who, reason: r.Reason, configHash: r.ConfigHash, expiresAtMs: Number(r.expires) }));
+}
