@@ -478,3 +478,21 @@ SETTINGS index_granularity = 8192;
 CREATE TABLE IF NOT EXISTS `otel`.`tollgate_overrides` ON CLUSTER `tollgate` AS `otel`.`tollgate_overrides_local`
 ENGINE = Distributed(`tollgate`, `otel`, `tollgate_overrides_local`, cityHash64(App));
 
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_deployments_local` ON CLUSTER `tollgate` (
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    Service LowCardinality(String),
+    ConfigHash String,
+    Revision String,
+    DeployedAt DateTime64(3),
+    ReceivedAt DateTime64(3),
+    Source LowCardinality(String)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(DeployedAt)
+ORDER BY (App, Environment, Revision, ConfigHash)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_deployments` ON CLUSTER `tollgate` AS `otel`.`tollgate_deployments_local`
+ENGINE = Distributed(`tollgate`, `otel`, `tollgate_deployments_local`, cityHash64(App));
+

@@ -434,3 +434,18 @@ PARTITION BY toYYYYMM(CreatedAt)
 ORDER BY (App, Environment, CreatedAt, OverrideId)
 SETTINGS index_granularity = 8192;
 
+CREATE TABLE IF NOT EXISTS `default`.`tollgate_deployments` (
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    Service LowCardinality(String),
+    ConfigHash String,
+    Revision String,
+    DeployedAt DateTime64(3),
+    ReceivedAt DateTime64(3),
+    Source LowCardinality(String)
+)
+ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(DeployedAt)
+ORDER BY (App, Environment, Revision, ConfigHash)
+SETTINGS index_granularity = 8192;
+

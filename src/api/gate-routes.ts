@@ -32,6 +32,16 @@ const OverrideBody = z.strictObject({
   expires_in_seconds: z.number().int().min(60).max(7 * 86_400),
 });
 
+const DeploymentBody = z.strictObject({
+  app: z.string().min(1).max(200),
+  environment: z.string().min(1).max(200),
+  service: z.string().max(200).optional(),
+  config_hash: z.string().min(1).max(200),
+  revision: z.string().min(1).max(200),
+  time: z.string().datetime({ offset: true }).optional(),
+  source: z.string().max(100).optional(),
+});
+
 const DECISION_COLUMNS = [
   'DecisionId', 'DecidedAt', 'App', 'Environment', 'ConfigHash', 'Revision', 'Decision', 'Summary', 'Policy', 'SloRevision',
   'DryRun', 'Override', 'Request', 'Answer',
@@ -125,6 +135,38 @@ export function createGateRoutes({ store, registry, tokens, publicUrl, now = Dat
       id, millisToDateTime64(createdMs), o.app, o.environment, o.config_hash, o.who, o.reason, millisToDateTime64(createdMs + o.expires_in_seconds * 1000),
     ]]);
     return c.json({ id, app: o.app, environment: o.environment, config_hash: o.config_hash, who: o.who, reason: o.reason, expires_at: new Date(createdMs + o.expires_in_seconds * 1000).toISOString() }, 201);
+  });
+
+  // Shaped for an Argo CD notifications webhook (on-deployed): idempotent, answered fast.
+  app.post('/v1/deployments', scoped('gate'), small, async (c) => {
+    const body = await readJson(c, DeploymentBody);
+    if (!body.ok) return c.json({ error: body.error }, 400);
+    const d = body.value;
+    const key = { app: d.app, environment: d.environment, revision: d.revision, configHash: d.config_hash };
+    const existing = await store.query<{ n: string }>(
+      `SELECT count() AS n FROM tollgate_deployments
+       WHERE App = {app:String} AND Environment = {environment:String} AND Revision = {revision:String} AND ConfigHash = {configHash:String}`,
+      key,
+    );
+    if (Number(existing[0]?.n ?? 0) > 0) return c.json({ stored: false, duplicate: true }, 200);
+    const receivedMs = now();
+    await store.insertRows('tollgate_deployments', ['App', 'Environment', 'Service', 'ConfigHash', 'Revision', 'DeployedAt', 'ReceivedAt', 'Source'], [[
+      d.app, d.environment, d.service ?? '', d.config_hash, d.revision,
+      millisToDateTime64(d.time === undefined ? receivedMs : Date.parse(d.time)), millisToDateTime64(receivedMs), d.source ?? 'api',
+    ]]);
+    return c.json({ stored: true, duplicate: false }, 201);
+  });
+
+  app.get('/v1/deployments', scoped('read', 'gate'), async (c) => {
+    const rows = await store.query<Record<string, string>>(
+      `SELECT App AS app, Environment AS environment, Service AS service, ConfigHash AS config_hash, Revision AS revision,
+              toString(DeployedAt) AS deployed_at, Source AS source
+       FROM tollgate_deployments FINAL
+       WHERE ({app:String} = '' OR App = {app:String}) AND ({environment:String} = '' OR Environment = {environment:String})
+       ORDER BY DeployedAt DESC LIMIT 200`,
+      { app: c.req.query('app') ?? '', environment: c.req.query('environment') ?? '' },
+    );
+    return c.json({ deployments: rows });
   });
 
   app.get('/v1/overrides', scoped('read', 'gate', 'admin'), async (c) => {

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createDatabaseStatements, createTableStatements, createViewStatements, type SchemaForm } from './ddl.js';
 import {
-  ALERT_EVENTS, GATE_DECISIONS, OVERRIDES, SIGNAL_TABLES, SPAN_ROLLUP, SPAN_ROLLUP_HOURLY, SPAN_ROLLUP_HOURLY_MV, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
+  ALERT_EVENTS, DEPLOYMENTS, GATE_DECISIONS, OVERRIDES, SIGNAL_TABLES, SPAN_ROLLUP, SPAN_ROLLUP_HOURLY, SPAN_ROLLUP_HOURLY_MV, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
 } from './schema-tables.js';
 
 export interface Migration {
@@ -65,6 +65,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: 'gate decisions and break-glass overrides',
     statements: (db, form) => [...createTableStatements(GATE_DECISIONS, db, form), ...createTableStatements(OVERRIDES, db, form)],
+  },
+  {
+    version: 6,
+    name: 'deploy events',
+    statements: (db, form) => createTableStatements(DEPLOYMENTS, db, form),
   },
 ];
 

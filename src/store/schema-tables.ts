@@ -12,7 +12,7 @@ export interface TableSpec {
   name: string;
   /** Column and index definitions, exactly as in CREATE TABLE. */
   body: string;
-  engine: 'MergeTree' | 'SummingMergeTree';
+  engine: 'MergeTree' | 'SummingMergeTree' | 'ReplacingMergeTree';
   /** Arguments of the engine (e.g. the columns a SummingMergeTree sums). */
   engineArgs?: string;
   partitionBy: string;
@@ -373,6 +373,29 @@ export const OVERRIDES: TableSpec = {
   engine: 'MergeTree',
   partitionBy: 'toYYYYMM(CreatedAt)',
   orderBy: '(App, Environment, CreatedAt, OverrideId)',
+  settings: 'index_granularity = 8192',
+  shardingKey: 'cityHash64(App)',
+};
+
+/**
+ * Deploy events (Argo CD notifications): what was deployed where and when. Argo CD retries a
+ * notification on 5xx, so the same event may arrive twice; the sort key is the event's identity
+ * and ReplacingMergeTree folds repeats that slip past the write path's existence check.
+ */
+export const DEPLOYMENTS: TableSpec = {
+  name: 'tollgate_deployments',
+  body: `
+    App LowCardinality(String),
+    Environment LowCardinality(String),
+    Service LowCardinality(String),
+    ConfigHash String,
+    Revision String,
+    DeployedAt DateTime64(3),
+    ReceivedAt DateTime64(3),
+    Source LowCardinality(String)`,
+  engine: 'ReplacingMergeTree',
+  partitionBy: 'toYYYYMM(DeployedAt)',
+  orderBy: '(App, Environment, Revision, ConfigHash)',
   settings: 'index_granularity = 8192',
   shardingKey: 'cityHash64(App)',
 };

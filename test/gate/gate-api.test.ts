@@ -137,3 +137,17 @@ describe('POST /v1/gate', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(/service/);
   });
 });
+
+describe('POST /v1/deployments', () => {
+  const event = { app: 'pay', environment: 'prod', service: 'pay', config_hash: 'cfg-good', revision: 'r42', time: '2026-11-24T10:00:00Z', source: 'argocd' };
+  const post = () => fetch(`${tg.apiUrl}/v1/deployments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+
+  it('stores a deploy event once however often Argo CD retries it', async () => {
+    expect((await post()).status).toBe(201);
+    const again = await post();
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ stored: false, duplicate: true });
+    const list = (await (await fetch(`${tg.apiUrl}/v1/deployments?app=pay`)).json()) as { deployments: Array<{ revision: string; deployed_at: string }> };
+    expect(list.deployments.filter((d) => d.revision === 'r42')).toEqual([expect.objectContaining({ revision: 'r42', deployed_at: '2026-11-24 10:00:00.000' })]);
+  });
+});
