@@ -14,7 +14,9 @@ export interface CliIo {
 const USAGE = `usage: tollgate <command>
   validate [dir]                           check SLO and gate-policy files (default ./slo-definitions)
   schema [--cluster NAME] [--database DB]  print the ClickHouse DDL (single-node, or the cluster form)
-  hash-token <token>                       print the sha256 to put in TOLLGATE_TOKENS_FILE`;
+  hash-token <token>                       print the sha256 to put in TOLLGATE_TOKENS_FILE
+  gate --url URL --app APP --environment ENV --service SVC --config-hash HASH [--wait]
+                                           ask the release gate (Argo CD PreSync): exit 0 allow, 1 deny`;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +31,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }
       io.out(hashToken(token));
       return 0;
+    }
+    case 'gate': {
+      const { gateCommand } = await import('./gate-command.js');
+      return gateCommand(rest, { out: io.out, err: io.err, env: process.env });
     }
     case 'validate': {
       const { runValidate } = await import('../slo/spec/index.js');

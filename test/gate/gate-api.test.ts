@@ -3,11 +3,12 @@
  * the test and its top cause (with example traces and log lines); a clean one is allowed; no
  * traffic, Flagger's format, stored decisions and break-glass overrides.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendSpans, spread } from '../helpers/spans.js';
-import { startInProcess, tempDir, type InProcessTollgate } from '../helpers/tollgate.js';
+import { REPO_ROOT, startInProcess, tempDir, type InProcessTollgate } from '../helpers/tollgate.js';
 
 const FILES = `apiVersion: tollgate.dev/v1
 kind: SLO
@@ -149,5 +150,44 @@ describe('POST /v1/deployments', () => {
     expect(await again.json()).toEqual({ stored: false, duplicate: true });
     const list = (await (await fetch(`${tg.apiUrl}/v1/deployments?app=pay`)).json()) as { deployments: Array<{ revision: string; deployed_at: string }> };
     expect(list.deployments.filter((d) => d.revision === 'r42')).toEqual([expect.objectContaining({ revision: 'r42', deployed_at: '2026-11-24 10:00:00.000' })]);
+  });
+});
+
+describe('tollgate gate (the PreSync hook command)', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/tollgate.mjs'), 'gate', ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('exit', (code) => resolve({ code, out, err }));
+    });
+  const common = () => ['--url', tg.apiUrl, '--app', 'pay', '--environment', 'prod', '--service', 'pay'];
+
+  it('exits 1 on deny, printing the summary and writing it to the termination log', async () => {
+    const log = path.join(sloDir, 'termination-log');
+    writeFileSync(log, '');
+    // qa has no override and no policy: cfg-bad's staging record alone denies it.
+    const r = await run(['--url', tg.apiUrl, '--app', 'pay', '--environment', 'qa', '--service', 'pay', '--config-hash', 'cfg-bad', '--termination-log', log]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^deny: in staging this release fails 5\.0 %/m);
+    expect(readFileSync(log, 'utf8')).toMatch(/^deny: in staging this release fails 5\.0 %.*\nhttp:\/\/.*\/decisions\//s);
+  });
+
+  it('exits 0 on allow and 2 when Tollgate cannot be reached', async () => {
+    const allowed = await run([...common(), '--config-hash', 'cfg-good']);
+    expect(allowed.code).toBe(0);
+    expect(allowed.out).toMatch(/^allow: /);
+    expect(allowed.out).toMatch(/evidence: http/);
+    const unreachable = await run(['--url', 'http://127.0.0.1:1', '--app', 'pay', '--environment', 'prod', '--service', 'pay', '--config-hash', 'x']);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.err).toMatch(/cannot reach/);
+  });
+
+  it('exits 2 with the usage when an argument is missing', async () => {
+    const r = await run(['--url', tg.apiUrl]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/missing --app, --environment, --service, --config-hash/);
   });
 });
