@@ -62,12 +62,18 @@ export async function gatherEvidence({ store, slos, policies, request, nowMs }: 
     }
   }
 
-  // A rollback: this config served here before and something else has served since.
-  const here = ranIn.find((s) => s.environment === request.environment);
-  const latestHere = seen.filter((s) => s.environment === request.environment).sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
+  // A rollback: this config served a service here before, and another config of the same service
+  // has served since (the same config still serving is a re-sync, not a rollback).
+  const here = ranIn.filter((s) => s.environment === request.environment);
+  const replaced = here.filter((mine) => {
+    const latest = seen
+      .filter((s) => s.environment === mine.environment && s.service === mine.service)
+      .sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
+    return latest !== undefined && latest.configHash !== request.configHash;
+  });
   const rollback =
-    here !== undefined && latestHere !== undefined && latestHere.configHash !== request.configHash
-      ? { configHash: request.configHash, environment: request.environment, lastHealthyAtMs: here.lastSeconds * 1000 }
+    replaced.length > 0
+      ? { configHash: request.configHash, environment: request.environment, lastHealthyAtMs: Math.max(...replaced.map((s) => s.lastSeconds)) * 1000 }
       : null;
 
   return {
