@@ -5,11 +5,11 @@
  * served before it there (its baseline), whether it is a rollback, its top errors with example
  * traces and log lines, and valid overrides. I/O shell around the pure `decide`.
  */
-import { planWindows } from '../engine/plan.js';
+import { planWindows, type WindowPlan } from '../engine/plan.js';
 import { sloStatus } from '../engine/status.js';
 import { sliQuery } from '../engine/sli.js';
 import { formatWindow } from '../slo/math/index.js';
-import type { EvaluationWindow, SliCounts } from '../slo/sli/index.js';
+import { fitsSpanRollup, spanRollupQuery, type EvaluationWindow, type RollupRow, type SliCounts } from '../slo/sli/index.js';
 import type { GatePolicy, SloDefinition } from '../slo/spec/index.js';
 import type { Store } from '../store/index.js';
 import type { Cause, GateInput, GateRequest, Override, ReleaseRecord, SloHealth } from './types.js';
@@ -39,28 +39,38 @@ export async function gatherEvidence({ store, slos, policies, request, nowMs }: 
   const seen = await configsSeen(store, services, endMinute);
 
   const burnWindowSeconds = policy?.burnRateWindowSeconds ?? 3_600;
-  const targetHealth = await Promise.all(selected.map((slo) => health(store, inEnvironment(slo, request.environment), burnWindowSeconds, nowMs)));
-
-  const releaseRecords: ReleaseRecord[] = [];
   const ranIn = seen.filter((s) => s.configHash === request.configHash);
-  for (const where of ranIn) {
+  const compared = ranIn.flatMap((where) =>
+    selected.filter((s) => s.service === where.service && s.sli.kind === 'spans').map((slo) => ({ where, slo })));
+
+  // Every count the decision needs, the target's health and the release's record wherever it ran, is
+  // asked in one rollup statement when the SLOs allow it: chDB runs one statement at a time and each
+  // costs more to plan than to read, so concurrent gate calls queue behind each other's statements.
+  const healthAsks = selected.map((slo) => healthAsk(inEnvironment(slo, request.environment), burnWindowSeconds, nowMs));
+  const recordAsks = compared.map(({ where, slo }) => ({
+    slo: inEnvironment(slo, where.environment),
+    windows: [{ key: 'lookback', startSeconds: endMinute + 60 - RELEASE_LOOKBACK_SECONDS }],
+    endMinuteSeconds: endMinute,
+  }));
+  const counted = await countAll(store, [...healthAsks, ...recordAsks]);
+  const targetHealth = healthAsks.map((ask, i) => health(ask, counted[i]!, nowMs));
+
+  const releaseRecords: ReleaseRecord[] = compared.map(({ where, slo }, i) => {
+    const counts = counted[healthAsks.length + i]!;
     const baseline = baselineOf(seen, where);
-    for (const slo of selected.filter((s) => s.service === where.service && s.sli.kind === 'spans')) {
-      const counts = await countsOver(store, inEnvironment(slo, where.environment), [{ key: 'lookback', startSeconds: endMinute + 60 - RELEASE_LOOKBACK_SECONDS }], endMinute);
-      const of = (hash: string | null) => (hash === null ? undefined : counts.byRelease.get(hash)?.['lookback']);
-      releaseRecords.push({
-        environment: where.environment,
-        service: where.service,
-        slo: slo.name,
-        sloKind: slo.sli.kind === 'spans' && slo.sli.bad.kind === 'duration-over' ? 'latency' : 'availability',
-        releaseBad: of(request.configHash)?.badEvents ?? 0,
-        releaseTotal: of(request.configHash)?.totalEvents ?? 0,
-        baselineConfigHash: baseline?.configHash ?? null,
-        baselineBad: of(baseline?.configHash ?? null)?.badEvents ?? 0,
-        baselineTotal: of(baseline?.configHash ?? null)?.totalEvents ?? 0,
-      });
-    }
-  }
+    const of = (hash: string | null) => (hash === null ? undefined : counts.byRelease.get(hash)?.['lookback']);
+    return {
+      environment: where.environment,
+      service: where.service,
+      slo: slo.name,
+      sloKind: slo.sli.kind === 'spans' && slo.sli.bad.kind === 'duration-over' ? 'latency' : 'availability',
+      releaseBad: of(request.configHash)?.badEvents ?? 0,
+      releaseTotal: of(request.configHash)?.totalEvents ?? 0,
+      baselineConfigHash: baseline?.configHash ?? null,
+      baselineBad: of(baseline?.configHash ?? null)?.badEvents ?? 0,
+      baselineTotal: of(baseline?.configHash ?? null)?.totalEvents ?? 0,
+    };
+  });
 
   // A rollback: this config served a service here before, and another config of the same service
   // has served since (the same config still serving is a re-sync, not a rollback).
@@ -83,7 +93,10 @@ export async function gatherEvidence({ store, slos, policies, request, nowMs }: 
     targetHealth,
     releaseRecords,
     rollback,
-    causes: ranIn.length === 0 ? [] : await topCauses(store, request.configHash, services, endMinute),
+    // Only a release with failures has causes; they are looked for where and while it ran.
+    causes: releaseRecords.some((r) => r.releaseBad > 0) || (ranIn.length > 0 && compared.length === 0)
+      ? await topCauses(store, request.configHash, ranIn)
+      : [],
     overrides: await validOverrides(store, request, nowMs),
   };
 }
@@ -101,18 +114,48 @@ function inEnvironment(slo: SloDefinition, environment: string): SloDefinition {
   return slo.sli.kind === 'spans' ? { ...slo, sli: { ...slo.sli, match: { ...slo.sli.match, environment } } } : slo;
 }
 
-async function countsOver(store: Store, slo: SloDefinition, windows: EvaluationWindow[], endMinuteSeconds: number): Promise<SliCounts> {
-  const query = sliQuery({ slo, windows, endMinuteSeconds });
-  return query.read(await store.query<Record<string, unknown>>(query.sql, query.params));
+interface CountAsk {
+  slo: SloDefinition;
+  windows: EvaluationWindow[];
+  endMinuteSeconds: number;
 }
 
-async function health(store: Store, slo: SloDefinition, burnWindowSeconds: number, nowMs: number): Promise<SloHealth> {
+/** The counts for each ask, in order: the ones the rollups answer in one statement, the others one each. */
+async function countAll(store: Store, asks: readonly CountAsk[]): Promise<SliCounts[]> {
+  const result: Array<SliCounts | undefined> = asks.map(() => undefined);
+  const batched = asks.flatMap((ask, i) => (fitsSpanRollup(ask.slo) && ask.slo.budgeting.kind === 'occurrences' ? [i] : []));
+  const first = batched[0];
+  if (first !== undefined) {
+    // One SLO may be asked in several environments: members are keyed by position, not by name.
+    const members = batched.map((i) => ({ slo: { ...asks[i]!.slo, name: `ask-${i}` }, windows: asks[i]!.windows }));
+    const query = spanRollupQuery(members, asks[first]!.endMinuteSeconds);
+    const byMember = query.read(await store.query<RollupRow>(query.sql, query.params));
+    for (const i of batched) result[i] = byMember.get(`ask-${i}`);
+  }
+  const counts: SliCounts[] = [];
+  for (const [i, ask] of asks.entries()) {
+    let c = result[i];
+    if (c === undefined) {
+      const query = sliQuery({ slo: ask.slo, windows: ask.windows, endMinuteSeconds: ask.endMinuteSeconds });
+      c = query.read(await store.query<Record<string, unknown>>(query.sql, query.params));
+    }
+    counts.push(c);
+  }
+  return counts;
+}
+
+type HealthAsk = CountAsk & { plan: WindowPlan; burnKey: string };
+
+function healthAsk(slo: SloDefinition, burnWindowSeconds: number, nowMs: number): HealthAsk {
   const plan = planWindows(slo, nowMs);
   const burnKey = formatWindow(burnWindowSeconds);
   const windows = plan.windows.some((w) => w.key === burnKey)
     ? plan.windows
     : [...plan.windows, { key: burnKey, startSeconds: plan.endMinuteSeconds + 60 - burnWindowSeconds }];
-  const counts = await countsOver(store, slo, windows, plan.endMinuteSeconds);
+  return { slo, windows, endMinuteSeconds: plan.endMinuteSeconds, plan, burnKey };
+}
+
+function health({ slo, plan, windows, burnKey }: HealthAsk, counts: SliCounts, nowMs: number): SloHealth {
   // No previous alert state: the gate asks whether a page alert's condition holds right now.
   const { status } = sloStatus(slo, { ...plan, windows }, counts, new Map(), nowMs, '');
   return {
@@ -146,7 +189,8 @@ function baselineOf(seen: readonly Seen[], release: Seen): Seen | undefined {
     .sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
 }
 
-async function topCauses(store: Store, configHash: string, services: string[], endMinuteSeconds: number): Promise<Cause[]> {
+/** The release's failed spans grouped by cause, read only for the services and minutes where it ran. */
+async function topCauses(store: Store, configHash: string, ranIn: readonly Seen[]): Promise<Cause[]> {
   const rows = await store.query<{ service: string; span_name: string; error_type: string; n: string; traces: string[] }>(
     `SELECT ServiceName AS service, SpanName AS span_name,
             multiIf(arrayFirst(a -> a['exception.type'] != '', Events.Attributes)['exception.type'] != '',
@@ -157,11 +201,16 @@ async function topCauses(store: Store, configHash: string, services: string[], e
             count() AS n, groupArray(3)(TraceId) AS traces
      FROM otel_traces
      WHERE ServiceName IN {services:Array(String)} AND ConfigHash = {configHash:String} AND StatusCode = 'Error'
-       AND Timestamp >= toDateTime64({from:UInt32}, 9)
+       AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)
      GROUP BY service, span_name, error_type
      ORDER BY n DESC
      LIMIT 5`,
-    { services, configHash, from: endMinuteSeconds + 60 - RELEASE_LOOKBACK_SECONDS },
+    {
+      services: [...new Set(ranIn.map((s) => s.service))],
+      configHash,
+      from: Math.min(...ranIn.map((s) => s.firstSeconds)),
+      to: Math.max(...ranIn.map((s) => s.lastSeconds)) + 60,
+    },
   );
   const total = rows.reduce((n, r) => n + Number(r.n), 0);
   const traceIds = rows.flatMap((r) => r.traces);
