@@ -93,7 +93,10 @@ export function createGateRoutes({ store, registry, tokens, publicUrl, now = Dat
       policy: input.policy?.name ?? null,
       slo_revision: loaded.revision,
       dry_run: input.policy?.isDryRun ?? false,
+      // An allow given by an override, a rollback or a dry run also says what the checks alone answered:
+      // a dry run exists to show that, and an audit of overrides needs to see what was overridden.
       ...(verdict.decision === 'allow' ? { basis: verdict.basis } : {}),
+      ...(verdict.decision === 'allow' && verdict.wouldHaveBeen !== undefined ? { would_have_been: verdict.wouldHaveBeen } : {}),
       ...(verdict.decision === 'wait' ? { retry_after_seconds: verdict.retryAfterSeconds } : {}),
       decision_id: decisionId,
       url: `${publicUrl}/decisions/${decisionId}`,
@@ -102,7 +105,7 @@ export function createGateRoutes({ store, registry, tokens, publicUrl, now = Dat
     await store.insertRows('tollgate_gate_decisions', DECISION_COLUMNS, [[
       decisionId, millisToDateTime64(nowMs), request.app, request.environment, request.configHash, request.revision ?? '',
       verdict.decision, verdict.summary, input.policy?.name ?? '', loaded.revision, input.policy?.isDryRun ?? false,
-      verdict.decision === 'allow' && verdict.basis === 'override' ? (input.overrides[0]?.id ?? '') : '',
+      verdict.decision === 'allow' ? (verdict.overrideId ?? '') : '',
       JSON.stringify(r), JSON.stringify(answer),
     ]]);
     return respond(c, verdict, answer);

@@ -50,6 +50,7 @@ function decideEnforced(input: GateInput, settings: GateSettings): GateVerdict {
   return {
     decision: 'allow',
     basis: 'override',
+    overrideId: override.id,
     summary: summaryLine('allow', overrideHeadline(override)),
     reasons: [overrideReason(override), ...(onChecks.decision === 'allow' ? [] : [`without the override: ${onChecks.summary}`])],
     checks: onChecks.checks,

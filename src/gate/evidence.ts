@@ -8,7 +8,7 @@
 import { planWindows, type WindowPlan } from '../engine/plan.js';
 import { sloStatus } from '../engine/status.js';
 import { sliQuery } from '../engine/sli.js';
-import { formatWindow } from '../slo/math/index.js';
+import { budgetRemaining, errorBudgetFraction, formatWindow } from '../slo/math/index.js';
 import { fitsSpanRollup, spanRollupQuery, type EvaluationWindow, type RollupRow, type SliCounts } from '../slo/sli/index.js';
 import type { GatePolicy, SloDefinition } from '../slo/spec/index.js';
 import type { Store } from '../store/index.js';
@@ -17,7 +17,7 @@ import type { Cause, GateInput, GateRequest, Override, ReleaseRecord, SloHealth 
 /** How far back the gate looks for where a config ran and what ran before it. */
 export const RELEASE_LOOKBACK_SECONDS = 7 * 86_400;
 
-interface Seen {
+export interface Seen {
   environment: string;
   service: string;
   configHash: string;
@@ -72,14 +72,25 @@ export async function gatherEvidence({ store, slos, policies, request, nowMs }: 
     };
   });
 
-  // A rollback: this config served a service here before, and another config of the same service
-  // has served since (the same config still serving is a re-sync, not a rollback).
+  // A rollback: this config served a service here before, another config of the same service has
+  // served since (the same config still serving is a re-sync, not a rollback), and it ran healthy
+  // here: its run spent no more than its share of each of the service's SLO budgets (burned at most
+  // 1×). A config that burned the budget and was replaced is the cause, not the fix; as a rollback it
+  // would be let back in past the budget it spent, with no baseline to fail against if it ran first.
+  const ranHealthy = (mine: Seen): boolean =>
+    compared.every(({ where, slo }, i) => {
+      if (where !== mine) return true;
+      const record = releaseRecords[i]!;
+      const budget = errorBudgetFraction(slo.objectivePercent);
+      // Loaded SLOs have valid objectives; were one not, health could not be shown, and a rollback needs it.
+      return budget.ok && budgetRemaining({ totalEvents: record.releaseTotal, badEvents: record.releaseBad }, budget.value) >= 0;
+    });
   const here = ranIn.filter((s) => s.environment === request.environment);
   const replaced = here.filter((mine) => {
     const latest = seen
       .filter((s) => s.environment === mine.environment && s.service === mine.service)
       .sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
-    return latest !== undefined && latest.configHash !== request.configHash;
+    return latest !== undefined && latest.configHash !== request.configHash && ranHealthy(mine);
   });
   const rollback =
     replaced.length > 0
@@ -110,18 +121,18 @@ export function selectSlos(slos: readonly SloDefinition[], policy: GatePolicy | 
 }
 
 /** The SLO as it applies in one environment (span SLIs carry the environment; others are global). */
-function inEnvironment(slo: SloDefinition, environment: string): SloDefinition {
+export function inEnvironment(slo: SloDefinition, environment: string): SloDefinition {
   return slo.sli.kind === 'spans' ? { ...slo, sli: { ...slo.sli, match: { ...slo.sli.match, environment } } } : slo;
 }
 
-interface CountAsk {
+export interface CountAsk {
   slo: SloDefinition;
   windows: EvaluationWindow[];
   endMinuteSeconds: number;
 }
 
 /** The counts for each ask, in order: the ones the rollups answer in one statement, the others one each. */
-async function countAll(store: Store, asks: readonly CountAsk[]): Promise<SliCounts[]> {
+export async function countAll(store: Store, asks: readonly CountAsk[]): Promise<SliCounts[]> {
   const result: Array<SliCounts | undefined> = asks.map(() => undefined);
   const batched = asks.flatMap((ask, i) => (fitsSpanRollup(ask.slo) && ask.slo.budgeting.kind === 'occurrences' ? [i] : []));
   const first = batched[0];
@@ -183,14 +194,14 @@ async function configsSeen(store: Store, services: string[], endMinuteSeconds: n
 }
 
 /** The config that served the same service in the same environment before this one started there. */
-function baselineOf(seen: readonly Seen[], release: Seen): Seen | undefined {
+export function baselineOf(seen: readonly Seen[], release: Seen): Seen | undefined {
   return seen
     .filter((s) => s.environment === release.environment && s.service === release.service && s.configHash !== release.configHash && s.firstSeconds < release.firstSeconds)
     .sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
 }
 
 /** The release's failed spans grouped by cause, read only for the services and minutes where it ran. */
-async function topCauses(store: Store, configHash: string, ranIn: readonly Seen[]): Promise<Cause[]> {
+export async function topCauses(store: Store, configHash: string, ranIn: readonly Seen[]): Promise<Cause[]> {
   const rows = await store.query<{ service: string; span_name: string; error_type: string; n: string; traces: string[] }>(
     `SELECT ServiceName AS service, SpanName AS span_name,
             multiIf(arrayFirst(a -> a['exception.type'] != '', Events.Attributes)['exception.type'] != '',

@@ -109,7 +109,11 @@ export interface Check {
 export type AllowBasis = 'checks_passed' | 'rollback' | 'override' | 'no_data' | 'dry_run';
 
 export type GateVerdict =
-  | { decision: 'allow'; summary: string; reasons: string[]; checks: Check[]; basis: AllowBasis; wouldHaveBeen?: 'deny' | 'wait' }
+  | {
+    decision: 'allow'; summary: string; reasons: string[]; checks: Check[]; basis: AllowBasis; wouldHaveBeen?: 'deny' | 'wait';
+    /** With basis `override`: the one that opened the gate. Several may be valid; the audit trail names this one. */
+    overrideId?: string;
+  }
   | { decision: 'deny'; summary: string; reasons: string[]; checks: Check[]; topCauses: Cause[] }
   | { decision: 'wait'; summary: string; reasons: string[]; checks: Check[]; retryAfterSeconds: number };
 

@@ -181,6 +181,7 @@ describe('decide', () => {
         decision: 'allow',
         basis: 'override',
         wouldHaveBeen: 'deny',
+        overrideId: 'ovr-17',
         summary: 'allow: break-glass override by alice until 2026-11-21 14:00 UTC: INC-4711 hotfix for failing refunds',
         reasons: [
           'break-glass override ovr-17 by alice, valid until 2026-11-21 14:00 UTC: INC-4711 hotfix for failing refunds',
@@ -349,14 +350,19 @@ describe('decide', () => {
       expect(decide({ ...worseInStaging(), overrides: [override] }).decision).toBe('deny');
     });
 
-    it('accepts an override for any config and prefers one for this exact config', () => {
+    it('accepts an override for any config and prefers one for this exact config, naming the one it applied', () => {
       const anyConfig = { ...aliceOverride(), id: 'ovr-18', who: 'bob', configHash: '*', expiresAtMs: NOW_MS + 8 * HOUR_MS };
       expect(decide({ ...worseInStaging(), overrides: [anyConfig] })).toMatchObject({
         decision: 'allow',
         basis: 'override',
+        overrideId: 'ovr-18',
         summary: 'allow: break-glass override by bob until 2026-11-21 20:00 UTC: INC-4711 hotfix for failing refunds',
       });
-      expect(decide({ ...worseInStaging(), overrides: [anyConfig, aliceOverride()] }).summary).toMatch(/^allow: break-glass override by alice /);
+      // The `*` override comes first and lasts longer; the exact one still wins, and the verdict says which applied.
+      expect(decide({ ...worseInStaging(), overrides: [anyConfig, aliceOverride()] })).toMatchObject({
+        overrideId: 'ovr-17',
+        summary: expect.stringMatching(/^allow: break-glass override by alice /),
+      });
     });
 
     it('records that it overrode a wait', () => {
