@@ -7,3 +7,4 @@ export { fullSchemaStatements, MIGRATIONS } from './migrations.js';
 export type { MigrationReport } from './migrations.js';
 export type { SchemaForm } from './ddl.js';
 export * as tables from './schema-tables.js';
+export { DURATION_BUCKET_BOUNDS_MS } from './schema-tables.js';

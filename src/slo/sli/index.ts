@@ -6,7 +6,7 @@
 export * from './query.js';
 export { metricSliQuery, thresholdInUnit } from './metric-sli.js';
 export { spanSliQuery } from './span-sli.js';
-export { globToRegex } from './span-conditions.js';
+export { globToRegex, badCondition, matchFilters } from './span-conditions.js';
 export { logSliQuery, logFilters } from './log-sli.js';
 export { timesliceQuery, UnsupportedTimeslicesError } from './timeslices.js';
 export { spanRollupQuery, fitsSpanRollup } from './span-rollup.js';
