@@ -24,7 +24,7 @@ interface Answer {
 
 const USAGE = `usage: tollgate gate --url URL --app APP --environment ENV --service SVC[,SVC] --config-hash HASH
                      [--revision REV] [--wait] [--timeout SECONDS] [--token-file PATH] [--termination-log PATH]
-  the token comes from --token-file or TOLLGATE_TOKEN; exit 0 allow, 1 deny, 2 error`;
+  the URL may come from TOLLGATE_URL, the token from --token-file or TOLLGATE_TOKEN; exit 0 allow, 1 deny, 2 error`;
 
 export async function gateCommand(args: readonly string[], io: GateCliIo): Promise<number> {
   let values;
@@ -42,6 +42,8 @@ export async function gateCommand(args: readonly string[], io: GateCliIo): Promi
     io.err(`tollgate gate: ${(e as Error).message}\n${USAGE}`);
     return 2;
   }
+  // The URL, like the token, may come from the environment (a Secret in the hook Job).
+  values.url ??= io.env['TOLLGATE_URL'];
   const missing = (['url', 'app', 'environment', 'service', 'config-hash'] as const).filter((k) => values[k] === undefined);
   const timeoutSeconds = Number(values.timeout);
   if (missing.length > 0 || !Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
