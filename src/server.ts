@@ -12,6 +12,10 @@ import { createApiApp } from './api/index.js';
 import { requireScope } from './api/auth.js';
 import { createSloRoutes } from './api/slo-routes.js';
 import { createGateRoutes } from './api/gate-routes.js';
+import { createCorrelateRoutes } from './api/correlate-routes.js';
+import { createUiRoutes } from './api/ui-routes.js';
+import { createPromRoutes } from './api/prom-routes.js';
+import { createSeriesCatalog } from './series/index.js';
 import { createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
 import { alertInstances } from './engine/alert-instances.js';
 import { createSloEngine, type SloEngine } from './engine/engine.js';
@@ -109,8 +113,14 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       log: log.child({ module: 'alerts' }),
     }));
     api.route('/', createGateRoutes({ store, registry: slos, tokens, publicUrl: config.publicUrl }));
+    api.route('/', createCorrelateRoutes({ store, registry: slos, engine, tokens }));
     engine.start(config.evaluationIntervalMs);
   }
+  // Grafana's Prometheus datasource: every /api/v1 route needs a read (or gate) token when tokens are on.
+  api.use('/api/v1/*', requireScope(tokens, 'read', 'gate'));
+  api.route('/', createPromRoutes({ catalog: createSeriesCatalog({ store, registry: slos, engine }) }));
+  // The web UI: page shells and their files load without a token; the data they fetch needs one.
+  api.route('/', createUiRoutes({ store, tokens, registry: slos, engine }));
   const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });
   const grpcServer = createOtlpGrpcServer({ pipeline, budget, tokens, observer: metrics.ingest, maxMessageBytes: config.grpcMaxMessageBytes });
 

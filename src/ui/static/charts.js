@@ -1,0 +1,50 @@
+// Line charts with uPlot, served by Tollgate from node_modules (no CDN).
+import uPlot from '/ui/vendor/uPlot.esm.js';
+import { h } from './app.js';
+
+/**
+ * A time chart in a <figure>. `time`: unix seconds; `series`: [{label, values, color, dash?, format?, points? (non-null count)}];
+ * `thresholds`: [{label, value, color}] drawn as dashed horizontal lines; `yFormat(v)` for the axis;
+ * `yRange(min, max)` → [lo, hi]. The canvas gets a text alternative (`summary`).
+ */
+export function timeChart({ title, note, time, series, thresholds = [], yFormat = (v) => String(v), yRange, summary, height = 260 }) {
+  const body = h('div', { class: 'chart-body' });
+  const figure = h('figure', { class: 'chart' }, h('figcaption', null, title, note ? h('span', { class: 'muted' }, ` — ${note}`) : null), body);
+  const data = [time, ...series.map((s) => s.values), ...thresholds.map((t) => time.map(() => t.value))];
+  const opts = {
+    width: 600,
+    height,
+    cursor: { drag: { x: false, y: false } },
+    legend: { live: true },
+    scales: { x: { time: true }, y: yRange ? { range: (_u, min, max) => yRange(min, max) } : {} },
+    axes: [
+      { stroke: '#59636e', grid: { stroke: '#eef1f4' } },
+      { stroke: '#59636e', grid: { stroke: '#eef1f4' }, size: 64, values: (_u, ticks) => ticks.map(yFormat) },
+    ],
+    series: [
+      { label: 'time' },
+      ...series.map((s) => ({
+        label: s.label, stroke: s.color, width: 2, dash: s.dash, spanGaps: false,
+        // A line needs two points: a sparse series (a new SLO) shows its points instead.
+        points: { show: (s.points ?? Infinity) < 3, size: 8 },
+        value: (_u, v) => (v === null || v === undefined ? '—' : (s.format ?? yFormat)(v)),
+      })),
+      ...thresholds.map((t) => ({ label: t.label, stroke: t.color, width: 1, dash: [6, 4], points: { show: false }, value: () => (t.format ?? yFormat)(t.value) })),
+    ],
+  };
+  // uPlot measures its container; draw once the figure is in the document, and follow its width.
+  requestAnimationFrame(() => {
+    const plot = new uPlot({ ...opts, width: Math.max(300, body.clientWidth) }, data, body);
+    const canvas = body.querySelector('canvas');
+    if (canvas) {
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', summary ?? title);
+    }
+    new ResizeObserver(() => {
+      const width = Math.max(300, body.clientWidth);
+      if (Math.abs(width - plot.width) > 4) plot.setSize({ width, height });
+    }).observe(body);
+    figure.dataset.rendered = 'true';
+  });
+  return figure;
+}

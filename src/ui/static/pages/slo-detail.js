@@ -1,0 +1,173 @@
+// `/slos/{name}`: the budget over the period, burn rates, the windows and alert rules with their
+// thresholds and states, the split by release, and the gate's recent decisions for the service.
+import {
+  api, decisionBadge, decisionHref, emptyState, errorBox, facts, fmtBurn, fmtCount, fmtObjective, fmtPercent, fmtRatio, fmtSeconds,
+  fmtTime, h, link, pathParam, releaseHref, runPage, section, setTitle, shortHash, show, stateBadge, table,
+} from '../app.js';
+import { timeChart } from '../charts.js';
+
+const THRESHOLD_COLORS = ['#cf222e', '#bc4c00', '#9a6700', '#6e7781'];
+
+function budgetChart(series, status) {
+  const points = series.budget.remaining.filter((v) => v !== null).length;
+  return timeChart({
+    title: 'Error budget remaining',
+    note: `over the ${status.period} period so far, from the events since its start`,
+    time: series.budget.time,
+    series: [{ label: 'remaining', values: series.budget.remaining, color: '#0b57d0', format: (v) => fmtPercent(v), points }],
+    thresholds: [{ label: 'spent', value: 0, color: '#cf222e', format: () => '0 %' }],
+    yFormat: (v) => `${Math.round(v * 100)} %`,
+    yRange: (min, max) => [Math.min(0, min ?? 0), Math.max(1, max ?? 1)],
+    summary: `Error budget remaining over the period; now ${fmtPercent(status.error_budget.remaining)}`,
+  });
+}
+
+function burnChart(series, status) {
+  const factors = [...new Map(status.alerts.map((a) => [a.burn_factor, a])).values()].sort((a, b) => b.burn_factor - a.burn_factor);
+  const stepMin = Math.round(series.burn.step_seconds / 60);
+  const longH = series.burn.long_window_seconds / 3600;
+  return timeChart({
+    title: 'Burn rate',
+    note: `last ${Math.round((series.burn.time.length * series.burn.step_seconds) / 3600)} h; 1× spends the budget exactly over the period`,
+    time: series.burn.time,
+    series: [
+      { label: `${stepMin}m`, values: series.burn.short, color: '#8250df' },
+      { label: `${longH}h`, values: series.burn.long, color: '#0b57d0' },
+    ],
+    thresholds: factors.map((a, i) => ({
+      label: `${a.severity} ${a.short_window}/${a.long_window}`, value: a.burn_factor, color: THRESHOLD_COLORS[i % THRESHOLD_COLORS.length],
+      format: () => `${a.burn_factor}×`,
+    })),
+    yFormat: (v) => `${Number(v.toPrecision(3))}×`,
+    yRange: (min, max) => [0, Math.max(max ?? 1, 1)],
+    summary: `Burn rate over the last hours; 1h now ${fmtBurn(status.windows['1h']?.burn_rate ?? null)}`,
+  });
+}
+
+function alertsTable(status) {
+  return table({
+    className: 'alerts',
+    caption: 'A rule fires when both windows burn faster than its factor: its threshold is an error ratio of burn factor × error budget.',
+    columns: [
+      { label: 'Severity' }, { label: 'Windows (long / short)' }, { label: 'Burn factor', numeric: true },
+      { label: 'Threshold (error ratio)', numeric: true }, { label: 'Burn rate long', numeric: true }, { label: 'Burn rate short', numeric: true },
+      { label: 'State' }, { label: 'Meaning' },
+    ],
+    rows: status.alerts.map((a) => {
+      const threshold = a.burn_factor * status.error_budget_fraction;
+      return [
+        a.severity,
+        `${a.long_window} / ${a.short_window}`,
+        { value: a.burn_factor, text: `${a.burn_factor}×` },
+        { value: threshold, text: fmtRatio(threshold) },
+        { value: a.long_burn_rate ?? '', text: fmtBurn(a.long_burn_rate), class: a.long_burn_rate !== null && a.long_burn_rate > a.burn_factor ? 'bad-text' : null },
+        { value: a.short_burn_rate ?? '', text: fmtBurn(a.short_burn_rate), class: a.short_burn_rate !== null && a.short_burn_rate > a.burn_factor ? 'bad-text' : null },
+        a.state === 'firing'
+          ? h('span', null, stateBadge('firing', 'bad'), a.since ? h('div', { class: 'muted' }, `since ${fmtTime(a.since)}`) : null)
+          : stateBadge('inactive', 'ok'),
+        h('span', null, a.meaning, h('div', { class: 'muted' }, a.reason)),
+      ];
+    }),
+  });
+}
+
+function windowsTable(status) {
+  const order = Object.keys(status.windows);
+  return table({
+    className: 'windows',
+    caption: 'Each window ends with the current minute.',
+    columns: [{ label: 'Window' }, { label: 'Events', numeric: true }, { label: 'Bad', numeric: true }, { label: 'Error ratio', numeric: true }, { label: 'Burn rate', numeric: true }],
+    rows: order.map((key) => {
+      const w = status.windows[key];
+      return [
+        key === status.period ? `${key} (period)` : key,
+        { value: w.total, text: fmtCount(w.total) },
+        { value: w.bad, text: fmtCount(w.bad) },
+        { value: w.error_ratio ?? '', text: fmtRatio(w.error_ratio) },
+        { value: w.burn_rate ?? '', text: fmtBurn(w.burn_rate) },
+      ];
+    }),
+  });
+}
+
+function releasesTable(status) {
+  if (status.releases.length === 0) return emptyState('No release has traffic in this period yet.');
+  return table({
+    className: 'releases',
+    caption: `Events over the ${status.period} period by config_hash.`,
+    columns: [{ label: 'config_hash' }, { label: 'Events', numeric: true }, { label: 'Bad', numeric: true }, { label: 'Error ratio', numeric: true }, { label: 'Burn rate', numeric: true }],
+    rows: status.releases.map((r) => {
+      const burn = r.error_ratio === null ? null : r.error_ratio / status.error_budget_fraction;
+      return [
+        r.config_hash === '' ? h('span', { class: 'muted' }, '(no config_hash)') : link(releaseHref(r.config_hash), r.config_hash, { class: 'mono' }),
+        { value: r.total, text: fmtCount(r.total) },
+        { value: r.bad, text: fmtCount(r.bad) },
+        { value: r.error_ratio ?? '', text: fmtRatio(r.error_ratio), class: burn !== null && burn > 1 ? 'bad-text' : null },
+        { value: burn ?? '', text: fmtBurn(burn) },
+      ];
+    }),
+  });
+}
+
+function decisionsTable(decisions, service) {
+  if (decisions.length === 0) return emptyState('No gate decisions yet for this service.', `Argo CD's PreSync hook asks the gate before each sync (README, Release gate); its answers about ${service} appear here.`);
+  return table({
+    className: 'decisions',
+    columns: [{ label: 'Decided' }, { label: 'Decision' }, { label: 'App / environment' }, { label: 'config_hash' }, { label: 'Summary' }],
+    rows: decisions.map((d) => [
+      fmtTime(d.decided_at), decisionBadge(d.decision), `${d.app} → ${d.environment}`,
+      link(releaseHref(d.config_hash), shortHash(d.config_hash), { class: 'mono', title: d.config_hash }),
+      link(decisionHref(d.decision_id), d.summary),
+    ]),
+  });
+}
+
+function budgetStats(status) {
+  const b = status.error_budget;
+  const period = status.windows[status.period];
+  const burn1h = status.windows['1h']?.burn_rate ?? null;
+  const stat = (label, value, sub, props = {}) => h('div', { class: 'stat', ...props }, h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), sub ? h('div', { class: 'sub' }, sub) : null);
+  return h('div', { class: 'stats' },
+    stat('Budget remaining', fmtPercent(b.remaining), `${fmtPercent(b.consumed)} consumed`, { id: 'stat-budget', 'data-value': b.remaining }),
+    stat('Burn rate (1h)', fmtBurn(burn1h), b.exhausted_in_seconds === null ? 'budget not burning' : b.exhausted_in_seconds === 0 ? 'budget already spent' : `spent in ${fmtSeconds(b.exhausted_in_seconds)} at this rate`, { id: 'stat-burn', 'data-value': burn1h ?? '' }),
+    stat('Error ratio', fmtRatio(period?.error_ratio ?? null), `${fmtCount(period?.bad ?? 0)} bad of ${fmtCount(period?.total ?? 0)} over ${status.period}`, { id: 'stat-ratio' }),
+    stat('Objective', fmtObjective(status.objective), `budget ${fmtRatio(status.error_budget_fraction)} of events`),
+  );
+}
+
+runPage(async () => {
+  const name = pathParam('/slos/');
+  setTitle(name);
+  const status = await api(`/v1/slos/${encodeURIComponent(name)}`);
+  const [series, decisions] = await Promise.all([
+    api(`/ui/api/slos/${encodeURIComponent(name)}/series`).catch((err) => ({ error: err.message })),
+    api(`/ui/api/decisions?service=${encodeURIComponent(status.service)}&limit=10`).catch((err) => ({ error: err.message })),
+  ]);
+  const period = status.windows[status.period];
+  const noTraffic = (period?.total ?? 0) === 0;
+  const firing = status.alerts.filter((a) => a.state === 'firing').length;
+  show(
+    status.description ? h('p', { class: 'lead' }, status.description) : null,
+    facts([
+      ['Service', status.service],
+      ['Objective', `${fmtObjective(status.objective)} of events over ${status.period}`],
+      ['Alerts', firing === 0 ? stateBadge('none firing', 'ok') : stateBadge(`${firing} firing`, 'bad')],
+      ['SLI source', status.sli_source],
+      ['Labels', Object.entries(status.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '—'],
+      ['Evaluated', fmtTime(status.evaluated_at)],
+    ]),
+    status.alert_problem ? errorBox(status.alert_problem) : null,
+    noTraffic
+      ? emptyState('No traffic yet for this SLO.', `Nothing in the last ${status.period} matches its SLI (${status.sli_source}). Once ${status.service} sends telemetry, the budget and burn rates appear here.`)
+      : [
+        budgetStats(status),
+        series.error
+          ? errorBox(`The charts could not be drawn: ${series.error}`)
+          : h('div', { class: 'charts' }, budgetChart(series, status), burnChart(series, status)),
+      ],
+    section('Alert rules', alertsTable(status)),
+    section('Windows', windowsTable(status)),
+    noTraffic ? null : section('By release', releasesTable(status)),
+    section('Recent gate decisions', decisions.error ? errorBox(decisions.error) : decisionsTable(decisions.decisions, status.service)),
+  );
+});
