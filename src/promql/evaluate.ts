@@ -1,0 +1,121 @@
+/**
+ * Query execution: plan the selects, fetch each selector's series once through the
+ * SeriesSource, then evaluate in memory and shape the result like Prometheus' HTTP API.
+ */
+import { documentedType, valueTypeOf, type Expr, type VectorSelector } from './ast.js';
+import { badData, PromqlError } from './errors.js';
+import { compareLabels, labelsKey, normalizeLabels, type Labels } from './labels.js';
+import { planSelects } from './plan.js';
+import { instantResult, rangeResult, type QueryResult } from './result.js';
+import type { Series, SeriesSource } from './source.js';
+import { Evaluator } from './eval.js';
+import { instantGrid, Limits, makeGrid, type Grid, type RangeSeries } from './values.js';
+
+export interface EvalOptions {
+  /** How far back an instant selector looks for a sample. @default 300000 (5m) */
+  lookbackDeltaMs?: number;
+  /** Samples fetched plus points held by intermediate results. @default 50000000 (Prometheus' --query.max-samples) */
+  maxSamples?: number;
+  /** @default 120000 (Prometheus' --query.timeout) */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Step of `expr[range:]` subqueries. @default 60000 (Prometheus' default evaluation_interval) */
+  defaultSubqueryStepMs?: number;
+}
+
+/** Prometheus' API limit on points per series in a range query. */
+export const MAX_RANGE_POINTS = 11_000;
+
+export async function evaluateInstant(expr: Expr, timeMs: number, source: SeriesSource, opts: EvalOptions = {}): Promise<QueryResult> {
+  const grid = instantGrid(timeMs);
+  const value = await run(expr, grid, timeMs, timeMs, source, opts);
+  return instantResult(value, timeMs);
+}
+
+export async function evaluateRange(
+  expr: Expr,
+  startMs: number,
+  endMs: number,
+  stepMs: number,
+  source: SeriesSource,
+  opts: EvalOptions = {},
+): Promise<QueryResult> {
+  if (endMs < startMs) throw badData('end timestamp must not be before start time');
+  if (!(stepMs > 0)) throw badData('zero or negative query resolution step widths are not accepted. Try a positive integer');
+  if ((endMs - startMs) / stepMs > MAX_RANGE_POINTS) {
+    throw badData('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+  }
+  const t = valueTypeOf(expr);
+  if (t !== 'vector' && t !== 'scalar') {
+    throw badData(`invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`);
+  }
+  const grid = makeGrid(startMs, endMs, stepMs);
+  const value = await run(expr, grid, startMs, endMs, source, opts);
+  return rangeResult(value, grid);
+}
+
+async function run(expr: Expr, grid: Grid, startMs: number, endMs: number, source: SeriesSource, opts: EvalOptions) {
+  const lookbackDeltaMs = opts.lookbackDeltaMs ?? 300_000;
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const limits = new Limits(opts.maxSamples ?? 50_000_000, Date.now() + timeoutMs, opts.signal);
+  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(opts.signal === undefined ? [] : [opts.signal])]);
+  const plans = planSelects(expr, { startMs, endMs, lookbackDeltaMs });
+  let fetched: Series[][];
+  try {
+    fetched = await Promise.all(plans.map((p) => source.select(p.request, signal)));
+  } catch (err) {
+    if (signal.aborted) throw new PromqlError('timeout', opts.signal?.aborted === true ? 'query was canceled in query preparation' : 'query timed out in query preparation');
+    throw err;
+  }
+  const data = new Map<VectorSelector, RangeSeries[]>();
+  plans.forEach((p, i) => {
+    const series = prepare(fetched[i] ?? []);
+    for (const s of series) limits.addPoints(s.timestampsMs.length);
+    data.set(p.selector, series);
+  });
+  limits.checkTimeNow();
+  const evaluator = new Evaluator({
+    data,
+    lookbackDeltaMs,
+    defaultSubqueryStepMs: opts.defaultSubqueryStepMs ?? 60_000,
+    queryStartMs: startMs,
+    queryEndMs: endMs,
+    limits,
+  });
+  return evaluator.eval(expr, grid);
+}
+
+/**
+ * What Prometheus' storage guarantees and a store may not: canonical label sets, one series per
+ * label set (duplicates merged, first sample wins on equal timestamps), sorted by labels.
+ */
+function prepare(series: Series[]): RangeSeries[] {
+  const byKey = new Map<string, { labels: Labels; parts: Series[] }>();
+  for (const s of series) {
+    const labels = normalizeLabels(s.labels);
+    const key = labelsKey(labels);
+    const entry = byKey.get(key);
+    if (entry === undefined) byKey.set(key, { labels, parts: [s] });
+    else entry.parts.push(s);
+  }
+  const out: RangeSeries[] = [];
+  for (const { labels, parts } of byKey.values()) {
+    if (parts.length === 1) {
+      const p = parts[0] as Series;
+      out.push({ labels, timestampsMs: p.timestampsMs, values: p.values });
+      continue;
+    }
+    const points: Array<[number, number]> = [];
+    for (const p of parts) for (let i = 0; i < p.timestampsMs.length; i++) points.push([p.timestampsMs[i] as number, p.values[i] as number]);
+    points.sort((a, b) => a[0] - b[0]);
+    const ts: number[] = [];
+    const vs: number[] = [];
+    for (const [t, v] of points) {
+      if (ts.length > 0 && ts[ts.length - 1] === t) continue;
+      ts.push(t);
+      vs.push(v);
+    }
+    out.push({ labels, timestampsMs: ts, values: vs });
+  }
+  return out.sort((a, b) => compareLabels(a.labels, b.labels));
+}

@@ -1,0 +1,46 @@
+/**
+ * A SeriesSource over series held in memory: the reference implementation of the seam (tests,
+ * derived series). It honours matchers and the time window exactly as a store must.
+ */
+import { matchesAll } from './matchers.js';
+import type { SelectRequest, Series, SeriesSource } from './source.js';
+
+export interface MemorySource extends SeriesSource {
+  /** Every request received, in order: lets tests check what was pushed down. */
+  readonly requests: readonly SelectRequest[];
+}
+
+export function createMemorySource(series: readonly Series[]): MemorySource {
+  const requests: SelectRequest[] = [];
+  const stored = series.map((s) => ({
+    labels: s.labels,
+    timestampsMs: Float64Array.from(s.timestampsMs),
+    values: Float64Array.from(s.values),
+  }));
+  return {
+    requests,
+    async select(req, signal) {
+      signal?.throwIfAborted();
+      requests.push(req);
+      const out: Series[] = [];
+      for (const s of stored) {
+        if (!matchesAll(s.labels, req.matchers)) continue;
+        const lo = firstAtOrAfter(s.timestampsMs, req.startMs);
+        const hi = firstAtOrAfter(s.timestampsMs, req.endMs + 1);
+        if (hi > lo) out.push({ labels: { ...s.labels }, timestampsMs: s.timestampsMs.subarray(lo, hi), values: s.values.subarray(lo, hi) });
+      }
+      return out;
+    },
+  };
+}
+
+function firstAtOrAfter(t: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((t[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
