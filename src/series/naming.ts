@@ -58,25 +58,5 @@ export function prometheusLabelName(key: string): string {
   return sanitized;
 }
 
-/**
- * A float as Go's `strconv.FormatFloat(f, 'f', -1, 64)` writes it, which is how the translator
- * writes `le` bounds: never an exponent (1e-7 is `0.0000001`).
- */
-export function formatFloatPlain(value: number): string {
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  if (Number.isNaN(value)) return 'NaN';
-  const text = String(value);
-  if (!/e/i.test(text)) return text;
-  const [mantissa = '', exponentText = '0'] = text.toLowerCase().split('e');
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith('-');
-  const digits = mantissa.replace(/^-/, '').replace('.', '');
-  const pointAt = mantissa.replace(/^-/, '').indexOf('.') === -1 ? mantissa.replace(/^-/, '').length : mantissa.replace(/^-/, '').indexOf('.');
-  const newPoint = pointAt + exponent;
-  let plain: string;
-  if (newPoint <= 0) plain = `0.${'0'.repeat(-newPoint)}${digits}`;
-  else if (newPoint >= digits.length) plain = digits + '0'.repeat(newPoint - digits.length);
-  else plain = `${digits.slice(0, newPoint)}.${digits.slice(newPoint)}`;
-  return negative ? `-${plain}` : plain;
-}
+/** Bounds are written as Go's `strconv.FormatFloat(f, 'f', -1, 64)` writes them: never an exponent. */
+export { formatFloatF as formatFloatPlain } from '../promql/format.js';
