@@ -5,38 +5,11 @@
  * and as ClickHouse conditions pushed into the queries (ClickHouse's `match` is RE2 too, and a
  * missing Map key reads as '', so pushed conditions keep the semantics).
  */
+import { matchesAll as promqlMatchesAll } from '../promql/matchers.js';
 import type { Labels, LabelMatcher } from './types.js';
 
-const compiled = new Map<string, RegExp>();
-
-function anchored(pattern: string): RegExp {
-  let re = compiled.get(pattern);
-  if (re === undefined) {
-    // JavaScript's RegExp differs from RE2 in corners (lookarounds, backreferences) that RE2 rejects;
-    // the API rejects those before they get here, so the two agree on what they both accept.
-    re = new RegExp(`^(?:${pattern})$`, 's');
-    if (compiled.size > 1_000) compiled.clear();
-    compiled.set(pattern, re);
-  }
-  return re;
-}
-
-export function matches(m: LabelMatcher, value: string): boolean {
-  switch (m.type) {
-    case '=':
-      return value === m.value;
-    case '!=':
-      return value !== m.value;
-    case '=~':
-      return anchored(m.value).test(value);
-    case '!~':
-      return !anchored(m.value).test(value);
-  }
-}
-
-export function matchesAll(matchers: readonly LabelMatcher[], labels: Labels): boolean {
-  return matchers.every((m) => matches(m, labels[m.name] ?? ''));
-}
+/** The evaluator's own matcher semantics (promql/matchers), with the selector first. */
+export const matchesAll = (matchers: readonly LabelMatcher[], labels: Labels): boolean => promqlMatchesAll(labels, matchers);
 
 /** The value a matcher on `__name__` pins, if it pins one. */
 export function metricNameOf(matchers: readonly LabelMatcher[]): string | undefined {
