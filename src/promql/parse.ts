@@ -287,7 +287,8 @@ class Converter {
       break;
     }
     const ms = sign * this.duration(d);
-    const selector = target.kind === 'matrixSelector' ? target.selector : target;
+    const bound = modifierTarget(target);
+    const selector = bound.kind === 'matrixSelector' ? bound.selector : bound;
     if (selector.kind !== 'vectorSelector' && selector.kind !== 'subquery') {
       throw this.err(
         target.pos.start,
@@ -312,7 +313,8 @@ class Converter {
       }
       at = { kind: 'timestamp', ms: goRound(seconds * 1000) };
     }
-    const selector = target.kind === 'matrixSelector' ? target.selector : target;
+    const bound = modifierTarget(target);
+    const selector = bound.kind === 'matrixSelector' ? bound.selector : bound;
     if (selector.kind !== 'vectorSelector' && selector.kind !== 'subquery') {
       throw this.err(
         target.pos.start,
@@ -520,4 +522,16 @@ function goRound(x: number): number {
 
 function withEnd<T extends Expr>(e: T, end: number): T {
   return { ...e, pos: { start: e.pos.start, end } };
+}
+
+/**
+ * lezer-promql binds `offset` and `@` looser than operators (`a - b offset 5m` arrives as
+ * `(a - b) offset 5m`); Prometheus' grammar gives them the highest precedence, so they belong to
+ * the nearest operand on their left: the right-hand side of a binary expression, the operand of a
+ * unary one. Parentheses stop the descent, as in Prometheus (`(a - b) offset 5m` is an error).
+ */
+function modifierTarget(e: Expr): Expr {
+  if (e.kind === 'binary') return modifierTarget(e.rhs);
+  if (e.kind === 'unary') return modifierTarget(e.expr);
+  return e;
 }
