@@ -215,9 +215,7 @@ export class Evaluator {
     for (const s of input.series) {
       const lo = lowerBound(s.timestampsMs, start);
       const hi = upperBound(s.timestampsMs, end);
-      if (hi > lo) {
-        out.push({ labels: s.labels, timestampsMs: Array.from(sliceOf(s.timestampsMs, lo, hi)), values: Array.from(sliceOf(s.values, lo, hi)) });
-      }
+      if (hi > lo) out.push({ labels: s.labels, timestampsMs: s.timestampsMs.subarray(lo, hi), values: s.values.subarray(lo, hi) });
     }
     return out;
   }
@@ -247,7 +245,7 @@ export class Evaluator {
             vals.push(s.values[i] as number);
           }
         }
-        series.push({ labels: s.labels, timestampsMs: ts, values: vals });
+        series.push({ labels: s.labels, timestampsMs: Float64Array.from(ts), values: Float64Array.from(vals) });
       }
     }
     return { series, rangeMs: sq.rangeMs, offsetMs: sq.offsetMs, atMs };
@@ -431,9 +429,4 @@ export function upperBound(t: ArrayLike<number>, x: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function sliceOf(a: ArrayLike<number>, lo: number, hi: number): ArrayLike<number> {
-  if (a instanceof Float64Array) return a.subarray(lo, hi);
-  return Array.prototype.slice.call(a, lo, hi) as number[];
 }

@@ -102,7 +102,7 @@ function prepare(series: Series[]): RangeSeries[] {
   for (const { labels, parts } of byKey.values()) {
     if (parts.length === 1) {
       const p = parts[0] as Series;
-      out.push({ labels, timestampsMs: p.timestampsMs, values: p.values });
+      out.push({ labels, timestampsMs: toFloat64(p.timestampsMs), values: toFloat64(p.values) });
       continue;
     }
     const points: Array<[number, number]> = [];
@@ -115,7 +115,9 @@ function prepare(series: Series[]): RangeSeries[] {
       ts.push(t);
       vs.push(v);
     }
-    out.push({ labels, timestampsMs: ts, values: vs });
+    out.push({ labels, timestampsMs: Float64Array.from(ts), values: Float64Array.from(vs) });
   }
   return out.sort((a, b) => compareLabels(a.labels, b.labels));
 }
+
+const toFloat64 = (a: Float64Array | number[]): Float64Array => (a instanceof Float64Array ? a : Float64Array.from(a));

@@ -107,10 +107,11 @@ export function goLog2(x: number): number {
 
 export const goLog10 = (x: number): number => Math.log(x) * Math.LOG10E;
 
-/** Neumaier-compensated summation step, as Prometheus' kahanSumInc. */
-export function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
-  const t = sum + inc;
-  if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
-  else c += inc - t + sum;
-  return [t, c];
+/**
+ * The compensation term of one Neumaier summation step (Prometheus' kahanSumInc), for
+ * `t = sum + inc; c += kahanCompensation(sum, inc, t); sum = t`. Returning one number instead
+ * of a pair keeps hour-long windows free of allocations.
+ */
+export function kahanCompensation(sum: number, inc: number, t: number): number {
+  return Math.abs(sum) >= Math.abs(inc) ? sum - t + inc : inc - t + sum;
 }

@@ -5,8 +5,26 @@
 
 /** Go's strconv.Unquote for "…", '…' and `…`; returns undefined when the literal is malformed. */
 export function unquote(lit: string): string | undefined {
+  const r = unquoteWithReason(lit);
+  return typeof r === 'string' ? r : undefined;
+}
+
+/** Like unquote, with the lexer's complaint (e.g. "unknown escape sequence U+0071 'q'") on failure. */
+export function unquoteWithReason(lit: string): string | { problem: string } {
   const quote = lit[0];
-  if (lit.length < 2 || lit[lit.length - 1] !== quote) return undefined;
+  if (lit.length < 2 || lit[lit.length - 1] !== quote) return { problem: 'unterminated quoted string' };
+  const bad = { problem: `error unquoting string ${JSON.stringify(lit)}` };
+  const result = unquoteBody(lit, quote);
+  if (result !== undefined) return result;
+  const esc = /\\(.)/su.exec(lit.slice(1, -1).replace(/\\\\/g, ''));
+  if (esc !== null && !/[abfnrtv\\xuU0-7"'`]/.test(esc[1] as string)) {
+    const c = esc[1] as string;
+    return { problem: `unknown escape sequence U+${(c.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')} '${c}'` };
+  }
+  return bad;
+}
+
+function unquoteBody(lit: string, quote: string | undefined): string | undefined {
   const body = lit.slice(1, -1);
   if (quote === '`') return body.includes('`') ? undefined : body;
   if (quote !== '"' && quote !== "'") return undefined;

@@ -21,7 +21,7 @@ import {
 } from './ast.js';
 import { parseError, PromqlError, unsupported } from './errors.js';
 import { METRIC_NAME } from './labels.js';
-import { parseDurationMs, parseNumberLiteral, unquote } from './literals.js';
+import { parseDurationMs, parseNumberLiteral, unquoteWithReason } from './literals.js';
 import { compileAnchored } from './regex.js';
 import { FUNCTIONS, UNSUPPORTED_FUNCTIONS } from './signatures.js';
 
@@ -91,14 +91,21 @@ class Converter {
 
   private reportSyntaxError(top: SyntaxNode): void {
     let firstError: SyntaxNode | undefined;
+    let unterminated: SyntaxNode | undefined;
     top.cursor().iterate((ref) => {
       if (firstError !== undefined) return false;
       if (ref.type.isError) {
         firstError = ref.node;
         return false;
       }
+      // The grammar lets a string literal run to the end of the line without its closing quote.
+      if (ref.name === 'StringLiteral' && unterminated === undefined) {
+        const r = unquoteWithReason(this.q.slice(ref.from, ref.to));
+        if (typeof r !== 'string' && r.problem === 'unterminated quoted string') unterminated = ref.node;
+      }
       return true;
     });
+    if (unterminated !== undefined) throw this.err(unterminated.from, 'unterminated quoted string');
     if (firstError === undefined) return;
     // The grammar knows a fixed list of function names; any other name followed by "(" ends up
     // as an identifier next to an error node.
@@ -108,13 +115,23 @@ class Converter {
       if (UNSUPPORTED_FUNCTIONS.has(name)) throw unsupported(name);
       throw this.err(prev.from, `unknown function with name ${JSON.stringify(name)}`);
     }
-    if (firstError.from >= this.q.trimEnd().length) throw this.err(firstError.from, 'unexpected end of input');
+    if (firstError.from >= this.q.trimEnd().length) throw this.err(firstError.from, endOfInputProblem(this.q));
     throw this.err(firstError.from, `unexpected ${this.describe(firstError)}`);
   }
 
+  /** Names the offending token the way Prometheus' lexer items print (`identifier "y"`, `<op:*>`). */
   private describe(n: SyntaxNode): string {
-    const text = this.text(n) || this.q.slice(n.from).trimStart().slice(0, 1);
-    return text === '' ? 'end of input' : JSON.stringify(text.length > 20 ? `${text.slice(0, 20)}…` : text);
+    const rest = this.q.slice(n.from).trimStart();
+    if (rest === '') return 'end of input';
+    const token =
+      /^(?:[a-zA-Z_:][a-zA-Z0-9_:]*|\d[\w.]*(?:[eE][+-]?\d+)?|\.\d+|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|==|!=|>=|<=|=~|!~|.)/s.exec(rest);
+    const t = (token?.[0] ?? rest[0]) as string;
+    if (t.startsWith(':')) return "colon ':'";
+    if (/^[a-zA-Z_:]/.test(t)) return `identifier ${JSON.stringify(t)}`;
+    if (/^[\d.]/.test(t) && t !== '.') return /[a-zA-Z]$/.test(t) && !/^0x/i.test(t) ? `duration ${JSON.stringify(t)}` : `number ${JSON.stringify(t)}`;
+    if (/^["'`]/.test(t)) return `string ${JSON.stringify(t)}`;
+    if (/^(?:[-+*/%^<>@]|==|!=|>=|<=|=~|!~|=)$/.test(t)) return `<op:${t}>`;
+    return JSON.stringify(t);
   }
 
   // --- helpers -------------------------------------------------------------------------------
@@ -144,9 +161,8 @@ class Converter {
   }
 
   private string(n: SyntaxNode): string {
-    const raw = this.text(n);
-    const value = unquote(raw);
-    if (value === undefined) throw this.err(n.from, `error unquoting string ${JSON.stringify(raw)}`);
+    const value = unquoteWithReason(this.text(n));
+    if (typeof value !== 'string') throw this.err(n.from, value.problem);
     return value;
   }
 
@@ -236,10 +252,12 @@ class Converter {
   }
 
   private matrixSelector(n: SyntaxNode): Expr {
-    const inner = this.expr(this.child(n, 0));
-    if (inner.kind !== 'vectorSelector') throw this.err(n.from, 'ranges only allowed for vector selectors');
-    if (inner.offsetMs !== 0) throw this.err(n.from, 'no offset modifiers allowed before range');
-    if (inner.at !== undefined) throw this.err(n.from, 'no @ modifiers allowed before range');
+    const innerNode = this.child(n, 0);
+    const inner = this.expr(innerNode);
+    const bracket = this.q.indexOf('[', innerNode.to); // Prometheus points at the range
+    if (inner.kind !== 'vectorSelector') throw this.err(bracket, 'ranges only allowed for vector selectors');
+    if (inner.offsetMs !== 0) throw this.err(bracket, 'no offset modifiers allowed before range');
+    if (inner.at !== undefined) throw this.err(bracket, 'no @ modifiers allowed before range');
     return { kind: 'matrixSelector', selector: inner, rangeMs: this.duration(this.child(n, 1)), pos: this.pos(n) };
   }
 
@@ -512,6 +530,36 @@ function matchesEmpty(m: LabelMatcher): boolean {
       return compileAnchored(m.value).test('');
     case '!~':
       return !compileAnchored(m.value).test('');
+  }
+}
+
+/**
+ * Prometheus' lexer complains about the innermost bracket left open at the end of the input;
+ * strings and comments do not count.
+ */
+function endOfInputProblem(q: string): string {
+  const open: string[] = [];
+  for (let i = 0; i < q.length; i++) {
+    const c = q[i] as string;
+    if (c === '"' || c === "'" || c === '`') {
+      for (i++; i < q.length && q[i] !== c; i++) if (q[i] === '\\' && c !== '`') i++;
+    } else if (c === '#') {
+      while (i < q.length && q[i] !== '\n') i++;
+    } else if (c === '(' || c === '[' || c === '{') {
+      open.push(c);
+    } else if (c === ')' || c === ']' || c === '}') {
+      open.pop();
+    }
+  }
+  switch (open[open.length - 1]) {
+    case '(':
+      return 'unclosed left parenthesis';
+    case '[':
+      return 'unclosed left bracket';
+    case '{':
+      return 'unexpected end of input inside braces';
+    default:
+      return 'unexpected end of input';
   }
 }
 

@@ -3,12 +3,12 @@
  * promql/functions.go. A window is a slice [lo, hi) of the series' sorted samples, so the evaluator
  * never copies samples per step.
  */
-import { kahanSumInc } from './go-math.js';
+import { kahanCompensation as comp } from './go-math.js';
 import { quantile } from './quantile.js';
 
 export interface Window {
-  t: ArrayLike<number>;
-  v: ArrayLike<number>;
+  t: Float64Array;
+  v: Float64Array;
   lo: number;
   /** exclusive; hi - lo >= 1 */
   hi: number;
@@ -98,10 +98,20 @@ function linearRegression(w: Window, interceptMs: number): [number, number] {
     if (constY && i > lo && y !== initY) constY = false;
     n += 1;
     const x = ((t[i] as number) - interceptMs) / 1e3;
-    [sumX, cX] = kahanSumInc(x, sumX, cX);
-    [sumY, cY] = kahanSumInc(y, sumY, cY);
-    [sumXY, cXY] = kahanSumInc(x * y, sumXY, cXY);
-    [sumX2, cX2] = kahanSumInc(x * x, sumX2, cX2);
+    let s = sumX + x;
+    cX += comp(sumX, x, s);
+    sumX = s;
+    s = sumY + y;
+    cY += comp(sumY, y, s);
+    sumY = s;
+    const xy = x * y;
+    s = sumXY + xy;
+    cXY += comp(sumXY, xy, s);
+    sumXY = s;
+    const x2 = x * x;
+    s = sumX2 + x2;
+    cX2 += comp(sumX2, x2, s);
+    sumX2 = s;
   }
   if (constY) {
     if (!Number.isFinite(initY) && !Number.isNaN(initY)) return [NaN, NaN];
@@ -130,7 +140,10 @@ function avgOverTime(w: Window): number {
       if ((x === Infinity || x === -Infinity) && mean > 0 === x > 0) continue;
       if (Number.isFinite(x)) continue;
     }
-    [mean, c] = kahanSumInc(x / count - mean / count, mean, c);
+    const inc = x / count - mean / count;
+    const next = mean + inc;
+    c += comp(mean, inc, next);
+    mean = next;
   }
   return mean === Infinity || mean === -Infinity ? mean : mean + c;
 }
@@ -138,7 +151,12 @@ function avgOverTime(w: Window): number {
 function sumOverTime(w: Window): number {
   let sum = 0;
   let c = 0;
-  for (let i = w.lo; i < w.hi; i++) [sum, c] = kahanSumInc(w.v[i] as number, sum, c);
+  for (let i = w.lo; i < w.hi; i++) {
+    const x = w.v[i] as number;
+    const next = sum + x;
+    c += comp(sum, x, next);
+    sum = next;
+  }
   return sum === Infinity || sum === -Infinity ? sum : sum + c;
 }
 
@@ -152,8 +170,14 @@ function varianceOverTime(w: Window): number {
     const x = w.v[i] as number;
     count++;
     const delta = x - (mean + cMean);
-    [mean, cMean] = kahanSumInc(delta / count, mean, cMean);
-    [aux, cAux] = kahanSumInc(delta * (x - (mean + cMean)), aux, cAux);
+    const incMean = delta / count;
+    const nextMean = mean + incMean;
+    cMean += comp(mean, incMean, nextMean);
+    mean = nextMean;
+    const incAux = delta * (x - (mean + cMean));
+    const nextAux = aux + incAux;
+    cAux += comp(aux, incAux, nextAux);
+    aux = nextAux;
   }
   return (aux + cAux) / count;
 }

@@ -16,7 +16,7 @@ export function compileAnchored(re: string): RegExp {
   try {
     compiled = new RegExp(`^(?:${source})$`, flags);
   } catch (err) {
-    throw badData(`error parsing regexp: ${(err as Error).message}`); // RegExp only throws SyntaxError
+    throw badData(`error parsing regexp: ${goRegexpProblem(re, (err as Error).message)}`); // RegExp only throws SyntaxError
   }
   if (cache.size > 1000) cache.clear(); // bounded: queries are user input
   cache.set(re, compiled);
@@ -42,4 +42,17 @@ function translate(re: string): { source: string; flags: string } {
   // Go accepts (?P<name>…) for named groups; JavaScript spells it (?<name>…).
   source = source.replace(/\(\?P</g, '(?<');
   return { source, flags };
+}
+
+/** Go's regexp/syntax wording for the mistakes people make most; V8's text otherwise. */
+function goRegexpProblem(re: string, v8Message: string): string {
+  const anchored = `^(?:${re})$`;
+  if (v8Message.includes('Unterminated group')) return `missing closing ): \`${anchored}\``;
+  if (v8Message.includes("Unmatched ')'")) return `unexpected ): \`${anchored}\``;
+  if (v8Message.includes('Unterminated character class')) return `missing closing ]: \`${anchored.slice(anchored.lastIndexOf('['))}\``;
+  if (v8Message.includes('Nothing to repeat')) {
+    const op = /(?:^|[(|])([*+?]\??|\{\d+(?:,\d*)?\})/.exec(re);
+    if (op !== null) return `missing argument to repetition operator: \`${op[1] as string}\``;
+  }
+  return v8Message.replace(/^Invalid regular expression: /, '');
 }

@@ -3,7 +3,7 @@
  * Prometheus formats them. Range results are sorted by labels, as the engine sorts its matrix;
  * instant vectors keep evaluation order, which is what sort() and topk() rely on.
  */
-import { formatSampleValue, msToSeconds } from './format.js';
+import { formatFloatF, formatSampleValue, msToSeconds } from './format.js';
 import { compareLabels, sortedNames, type Labels } from './labels.js';
 import { gridTime, type Grid, type Value } from './values.js';
 
@@ -27,7 +27,8 @@ const pair = (ms: number, v: number): SamplePair => [msToSeconds(ms), formatSamp
 export function instantResult(v: Value, timeMs: number): QueryResult {
   switch (v.kind) {
     case 'scalar':
-      return { resultType: 'scalar', result: pair(timeMs, v.values[0] as number) };
+      // promql.Scalar marshals with FormatFloat(v, 'f', -1, 64): never an exponent, unlike samples.
+      return { resultType: 'scalar', result: [msToSeconds(timeMs), formatFloatF(v.values[0] as number)] };
     case 'string':
       return { resultType: 'string', result: [msToSeconds(timeMs), v.value] };
     case 'vector':

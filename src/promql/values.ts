@@ -30,11 +30,14 @@ export interface StepSeries {
   present: Uint8Array;
 }
 
-/** Raw points of a range vector: a range selector's samples or a subquery's steps. */
+/**
+ * Raw points of a range vector: a range selector's samples or a subquery's steps. Always
+ * Float64Array, so the hot loops over windows see one array kind and stay fast.
+ */
 export interface RangeSeries {
   labels: Labels;
-  timestampsMs: ArrayLike<number>;
-  values: ArrayLike<number>;
+  timestampsMs: Float64Array;
+  values: Float64Array;
 }
 
 export type Value =

@@ -1,0 +1,147 @@
+/**
+ * A real Prometheus (Debian's 2.42) as a PromQL oracle: samples written as OpenMetrics, turned
+ * into TSDB blocks with promtool, served read-only on a free loopback port. `.ci/run` installs
+ * the package; tests skip when /usr/bin/prometheus is absent.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './alertmanager.js';
+
+export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
+export const PROMTOOL_BINARY = '/usr/bin/promtool';
+const READY_TIMEOUT_MS = 30_000;
+
+export const hasPrometheus = (): boolean => existsSync(PROMETHEUS_BINARY) && existsSync(PROMTOOL_BINARY);
+
+/** One series as the test writes it: integer-millisecond timestamps, float64 values. */
+export interface OracleSeries {
+  labels: Record<string, string>;
+  timestampsMs: number[];
+  values: number[];
+}
+
+/** Prometheus' /api/v1 envelope. */
+export type ApiResponse =
+  | { status: 'success'; data: { resultType: string; result: unknown } }
+  | { status: 'error'; errorType: string; error: string };
+
+export interface RunningPrometheus {
+  baseUrl: string;
+  query(query: string, timeSeconds: number): Promise<ApiResponse>;
+  queryRange(query: string, startSeconds: number, endSeconds: number, stepSeconds: number): Promise<ApiResponse>;
+  stop(): Promise<void>;
+}
+
+/** OpenMetrics number syntax (Go's ParseFloat reads String(v) back to the same float64). */
+function omValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (Object.is(v, -0)) return '-0';
+  return String(v);
+}
+
+const escapeLabel = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+/**
+ * The samples as OpenMetrics text: one family after another (families must not interleave),
+ * seconds with millisecond fractions, `# EOF` at the end. No `# TYPE` lines: "unknown" accepts
+ * any name, so counters need no `_total` rules.
+ */
+export function toOpenMetrics(series: readonly OracleSeries[]): string {
+  const byName = new Map<string, OracleSeries[]>();
+  for (const s of series) {
+    const name = s.labels['__name__'] ?? '';
+    byName.set(name, [...(byName.get(name) ?? []), s]);
+  }
+  const lines: string[] = [];
+  for (const [name, list] of byName) {
+    for (const s of list) {
+      const labels = Object.entries(s.labels)
+        .filter(([k]) => k !== '__name__')
+        .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
+        .join(',');
+      const prefix = labels === '' ? name : `${name}{${labels}}`;
+      s.timestampsMs.forEach((t, i) => lines.push(`${prefix} ${omValue(s.values[i] as number)} ${omTimestamp(t)}`));
+    }
+  }
+  lines.push('# EOF');
+  return `${lines.join('\n')}\n`;
+}
+
+const omTimestamp = (ms: number): string => (ms / 1000).toFixed(3);
+
+/**
+ * The millisecond timestamp Prometheus stores for a written OpenMetrics timestamp: its parser
+ * computes int64(seconds * 1000), which truncates e.g. 1700000000.123 to …122. Tests build their
+ * in-memory copy through this so both sides hold identical samples.
+ */
+export const storedTimestampMs = (ms: number): number => Math.trunc(Number(omTimestamp(ms)) * 1000);
+
+export async function startPrometheus(series: readonly OracleSeries[]): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-prometheus-'));
+  const dataFile = path.join(dir, 'data.om');
+  const tsdb = path.join(dir, 'tsdb');
+  writeFileSync(dataFile, toOpenMetrics(series));
+  writeFileSync(path.join(dir, 'prometheus.yml'), 'global: {}\n');
+  try {
+    await promisify(execFile)(PROMTOOL_BINARY, ['tsdb', 'create-blocks-from', 'openmetrics', dataFile, tsdb], { maxBuffer: 16 << 20 });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child: ChildProcess = spawn(
+    PROMETHEUS_BINARY,
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${tsdb}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--storage.tsdb.retention.time=10y', // the samples are from 2023; the default 15d would delete them
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`prometheus exited with ${child.exitCode}:\n${output}`);
+    }
+    try {
+      if ((await fetch(`${baseUrl}/-/ready`, { signal: AbortSignal.timeout(1_000) })).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`prometheus was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const api = async (endpoint: string, params: Record<string, string>): Promise<ApiResponse> => {
+    const res = await fetch(`${baseUrl}/api/v1/${endpoint}`, { method: 'POST', body: new URLSearchParams(params) });
+    return (await res.json()) as ApiResponse; // Prometheus answers JSON for success and errors alike
+  };
+  return {
+    baseUrl,
+    query: (query, timeSeconds) => api('query', { query, time: String(timeSeconds) }),
+    queryRange: (query, start, end, step) => api('query_range', { query, start: String(start), end: String(end), step: String(step) }),
+    stop,
+  };
+}
