@@ -24,7 +24,8 @@ import { loadTokens } from './auth/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
 import { createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
 import { createBatchWriter, openStore, type Store } from './store/index.js';
-import { createTollgateMetrics } from './telemetry/index.js';
+import { createTollgateMetrics, startSelfScrape } from './telemetry/index.js';
+import { VERSION } from './version.js';
 
 export interface RunningTollgate {
   ports: { http: number; otlpHttp: number; otlpGrpc: number };
@@ -66,6 +67,8 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   const budget = createIngestBudget({ softLimitBytes: config.ingestSoftLimitBytes, hardLimitBytes: config.ingestHardLimitBytes });
   const pipeline = createIngestPipeline({ writer, observer: metrics.ingest });
   metrics.watchQueues({ ingestBytesInUse: budget.inUseBytes, pendingRows: writer.pendingRows, statementQueue: () => store.queueDepth() });
+  // Tollgate's own /metrics into its metric tables, so its API answers PromQL about itself.
+  const selfScrape = startSelfScrape({ registry: metrics.registry, writer, intervalMs: config.selfScrapeIntervalMs, serviceVersion: VERSION, log: log.child({ module: 'self-scrape' }) });
 
   const sloLog = log.child({ module: 'slo' });
   let slos: SloRegistry | undefined;
@@ -146,6 +149,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
         await engine?.stop();
         slos?.close();
+        await selfScrape.stop();
         // 2. Open batches go to the store now instead of waiting out their delay.
         await writer.flush();
         await Promise.all([httpClosed, grpcClosed]);

@@ -34,6 +34,8 @@ export interface Config {
   publicUrl: string;
   /** When set, Tollgate traces itself and exports over OTLP/gRPC (the standard OTel variable). */
   selfTracingEndpoint: string | undefined;
+  /** @default 15_000: how often Tollgate writes its own /metrics into its metric tables (service `tollgate`); 0: never. */
+  selfScrapeIntervalMs: number;
 }
 
 export type ClickHouseTarget =
@@ -74,6 +76,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     alertmanagerUrl: urlVar(env, 'TOLLGATE_ALERTMANAGER_URL'),
     publicUrl: urlVar(env, 'TOLLGATE_PUBLIC_URL') ?? `http://localhost:${env['TOLLGATE_HTTP_PORT'] ?? '8080'}`,
     selfTracingEndpoint: optionalVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
+    selfScrapeIntervalMs: intVar(env, 'TOLLGATE_SELF_SCRAPE_INTERVAL_MS', 15_000, 0, 3_600_000),
   };
   return config;
 }
