@@ -244,7 +244,7 @@ class Converter {
       try {
         compileAnchored(value);
       } catch (e) {
-        if (e instanceof PromqlError) throw this.err(labelNode.from, e.message);
+        if (e instanceof PromqlError && !e.message.startsWith('unsupported:')) throw this.err(labelNode.from, e.message);
         throw e;
       }
     }

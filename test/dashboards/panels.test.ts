@@ -196,9 +196,15 @@ beforeAll(async () => {
   expect(await post(`${tg.otlpHttpUrl}/v1/metrics`, latencyHistogram('broken', from, 1, true))).toBe(200); // partial success
   expect(await post(`${tg.otlpHttpUrl}/v1/traces`, '{not json')).toBe(400);
   expect(await post(`${tg.otlpHttpUrl}/v1/logs`, 'hello', 'text/plain')).toBe(415);
-  // A few of Tollgate's own snapshots after the traffic, so that rate() over them has two samples.
-  await new Promise((r) => setTimeout(r, 1_000));
-  nowMs = Date.now();
+  // Two of Tollgate's own snapshots after the last refusal, so that rate() over them has two samples.
+  for (const until = Date.now() + 30_000; ;) {
+    nowMs = Date.now();
+    const seen = await instantQuery('count_over_time(tollgate_ingest_requests_total{outcome="unsupported"}[1m])');
+    const samples = Number(arr(seen.data?.result, 'result').map((s) => arr(obj(s, 'sample')['value'], 'value')[1])[0] ?? 0);
+    if (samples >= 2) break;
+    if (Date.now() > until) throw new Error(`Tollgate's self-scrape did not store its metrics twice within 30 s: ${JSON.stringify(seen)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 
   for (const d of dashboards) {
     const vars = new Map<string, string>();

@@ -91,12 +91,12 @@ describe('self-scrape on a running Tollgate', () => {
     const res = await fetch(`${tg.apiUrl}/api/v1/query`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
     return (await res.json()) as Answer;
   };
-  /** Polls until the query answers something (self-scrapes run on their own interval). */
-  const eventually = async (query: string, timeoutMs = 10_000): Promise<Answer> => {
+  /** Polls until the answer is what `ready` waits for (self-scrapes run on their own interval). */
+  const eventually = async (query: string, ready: (a: Answer) => boolean = (a) => a.data.result.length > 0, timeoutMs = 10_000): Promise<Answer> => {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const a = await instant(query);
-      if (a.data.result.length > 0 || Date.now() > until) return a;
+      if (ready(a) || Date.now() > until) return a;
       await new Promise((r) => setTimeout(r, 100));
     }
   };
@@ -127,18 +127,20 @@ describe('self-scrape on a running Tollgate', () => {
 
   it('stores Tollgate\'s own metrics on its interval, so rate() over them works through its own API', async () => {
     await sendSpans(tg.otlpHttpUrl, { service: 'shop' }, spread(50, Date.now() - 60_000, Date.now()));
-    const rate = await eventually('sum by (signal) (rate(tollgate_ingest_items_total{job="tollgate", outcome="accepted"}[1m]))');
+    const tables = (a: Answer, label: string) => a.data.result.map((s) => s.metric[label]);
+    const rate = await eventually('sum by (signal) (rate(tollgate_ingest_items_total{job="tollgate", outcome="accepted"}[1m]))', (a) => tables(a, 'signal').includes('traces'));
     expect(rate.status).toBe('success');
-    expect(rate.data.result.map((s) => s.metric['signal'])).toContain('traces');
+    expect(tables(rate, 'signal')).toContain('traces');
 
     // Once no more spans arrive, the stored counter equals what /metrics serves.
-    const stored = await eventually('tollgate_ingest_items_total{signal="traces", outcome="accepted"}');
+    const stored = await eventually('tollgate_ingest_items_total{signal="traces", outcome="accepted"}', (a) => a.data.result[0]?.value[1] === '50');
     const text = await (await fetch(`${tg.apiUrl}/metrics`)).text();
     expect(text).toContain(`tollgate_ingest_items_total{signal="traces",outcome="accepted"} ${stored.data.result[0]?.value[1]}`);
     expect(stored.data.result[0]?.value[1]).toBe('50');
 
-    const p99 = await eventually('histogram_quantile(0.99, sum by (le, table) (rate(tollgate_insert_duration_seconds_bucket[1m])))');
-    expect(p99.data.result.map((s) => s.metric['table'])).toContain('otel_traces');
+    // The spans' insert shows in the snapshots after it, and rate() needs two of them.
+    const p99 = await eventually('histogram_quantile(0.99, sum by (le, table) (rate(tollgate_insert_duration_seconds_bucket[1m])))', (a) => tables(a, 'table').includes('otel_traces'));
+    expect(tables(p99, 'table')).toContain('otel_traces');
     const les = (await instant('tollgate_insert_duration_seconds_bucket{table="otel_traces", result="ok"}')).data.result.map((s) => s.metric['le']);
     expect(les).toEqual(expect.arrayContaining(['0.005', '0.1', '10', '+Inf']));
   });
