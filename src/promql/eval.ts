@@ -23,12 +23,12 @@ import { absentLabels, applyFunction } from './functions.js';
 import { dropMetricName, labelsKey } from './labels.js';
 import { resolveAt } from './plan.js';
 import { RANGE_FUNCTIONS, type Window } from './range-functions.js';
+import { instantSelector, lowerBound, timestampOfSelector, upperBound, windowsAt } from './selectors.js';
 import { TIME_DEPENDENT_FUNCTIONS } from './signatures.js';
 import {
   gridTime,
   instantGrid,
   makeGrid,
-  VectorBuilder,
   type Grid,
   type Limits,
   type RangeSeries,
@@ -83,9 +83,11 @@ export class Evaluator {
       case 'unary':
         return this.unary(e.op, this.eval(e.expr, g));
       case 'vectorSelector':
-        return this.vectorSelector(e, g);
-      case 'matrixSelector':
-        return { kind: 'matrix', series: this.rangeWindowsAt(this.matrixInput(e), g) };
+        return instantSelector(this.data(e), e, this.atOf(e), g, this.env.lookbackDeltaMs, this.env.limits);
+      case 'matrixSelector': {
+        const input = this.matrixInput(e);
+        return { kind: 'matrix', series: windowsAt(input.series, input.atMs ?? g.startMs, input.offsetMs, input.rangeMs, g) };
+      }
       case 'subquery':
         return { kind: 'matrix', series: this.subquery(e, g).series };
       case 'call':
@@ -156,44 +158,14 @@ export class Evaluator {
     return { kind: 'vector', series, points: v.points };
   }
 
-  /** The latest sample in [t - lookback, t] for each step t (shifted by offset, or pinned by @). */
-  private vectorSelector(vs: VectorSelector, g: Grid): VectorValue {
-    const input = this.data(vs);
-    const lookback = this.env.lookbackDeltaMs;
-    const atMs = vs.at === undefined ? undefined : resolveAt(vs.at, this.env.queryStartMs, this.env.queryEndMs);
-    const out: StepSeries[] = [];
-    let points = 0;
-    for (const s of input) {
-      this.env.limits.checkTime();
-      const t = s.timestampsMs;
-      const n = t.length;
-      const values = new Float64Array(g.steps);
-      const present = new Uint8Array(g.steps);
-      let j = -1; // index of the latest sample at or before the reference time
-      let count = 0;
-      for (let i = 0; i < g.steps; i++) {
-        const ref = (atMs ?? gridTime(g, i)) - vs.offsetMs;
-        if (atMs !== undefined) j = upperBound(t, ref) - 1;
-        else while (j + 1 < n && (t[j + 1] as number) <= ref) j++;
-        if (j >= 0 && (t[j] as number) >= ref - lookback) {
-          values[i] = s.values[j] as number;
-          present[i] = 1;
-          count++;
-        }
-      }
-      if (count > 0) {
-        out.push({ labels: s.labels, values, present });
-        points += count;
-      }
-    }
-    this.env.limits.addPoints(points);
-    return { kind: 'vector', series: out, points };
-  }
-
   private data(vs: VectorSelector): RangeSeries[] {
     const d = this.env.data.get(vs);
     if (d === undefined) throw execution('internal error: selector was not planned');
     return d;
+  }
+
+  private atOf(vs: VectorSelector): number | undefined {
+    return vs.at === undefined ? undefined : resolveAt(vs.at, this.env.queryStartMs, this.env.queryEndMs);
   }
 
   private matrixInput(ms: MatrixSelector): RangeInput {
@@ -202,22 +174,8 @@ export class Evaluator {
       series: this.data(vs),
       rangeMs: ms.rangeMs,
       offsetMs: vs.offsetMs,
-      atMs: vs.at === undefined ? undefined : resolveAt(vs.at, this.env.queryStartMs, this.env.queryEndMs),
+      atMs: this.atOf(vs),
     };
-  }
-
-  /** A top-level range vector in an instant query: the raw points of each window. */
-  private rangeWindowsAt(input: RangeInput, g: Grid): RangeSeries[] {
-    if (g.steps !== 1) throw execution('cannot do range evaluation of matrix selector');
-    const end = (input.atMs ?? g.startMs) - input.offsetMs;
-    const start = end - input.rangeMs;
-    const out: RangeSeries[] = [];
-    for (const s of input.series) {
-      const lo = lowerBound(s.timestampsMs, start);
-      const hi = upperBound(s.timestampsMs, end);
-      if (hi > lo) out.push({ labels: s.labels, timestampsMs: s.timestampsMs.subarray(lo, hi), values: s.values.subarray(lo, hi) });
-    }
-    return out;
   }
 
   /**
@@ -258,32 +216,13 @@ export class Evaluator {
     });
     if (matrixArg >= 0) return this.rangeFunction(c, matrixArg, g);
     const first = c.args[0] === undefined ? undefined : unwrapParens(c.args[0]);
-    if (c.func === 'timestamp' && first?.kind === 'vectorSelector') return this.timestampOfSelector(first, g);
+    if (c.func === 'timestamp' && first?.kind === 'vectorSelector') {
+      return timestampOfSelector(this.data(first), first, this.atOf(first), g, this.env.lookbackDeltaMs, this.env.limits);
+    }
     const args = c.args.map((a) => this.eval(a, g));
     const out = applyFunction(c, args, { grid: g, limits: this.env.limits });
     args.forEach((a) => this.release(a));
     return out;
-  }
-
-  /** timestamp(selector) reports the sample's own time, not the step's. */
-  private timestampOfSelector(vs: VectorSelector, g: Grid): VectorValue {
-    const lookback = this.env.lookbackDeltaMs;
-    const atMs = vs.at === undefined ? undefined : resolveAt(vs.at, this.env.queryStartMs, this.env.queryEndMs);
-    const b = new VectorBuilder(g.steps, this.env.limits);
-    for (const s of this.data(vs)) {
-      const t = s.timestampsMs;
-      let idx = -1;
-      let j = -1;
-      for (let i = 0; i < g.steps; i++) {
-        const ref = (atMs ?? gridTime(g, i)) - vs.offsetMs;
-        if (atMs !== undefined) j = upperBound(t, ref) - 1;
-        else while (j + 1 < t.length && (t[j + 1] as number) <= ref) j++;
-        if (j < 0 || (t[j] as number) < ref - lookback) continue;
-        if (idx < 0) idx = b.indexFor(dropMetricName(s.labels));
-        b.set(idx, i, (t[j] as number) / 1000);
-      }
-    }
-    return b.finish();
   }
 
   /**
@@ -405,28 +344,4 @@ function repeat(v: Value, g: Grid, limits: Limits): Value {
     default:
       return v;
   }
-}
-
-/** First index with t[i] >= x. */
-export function lowerBound(t: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((t[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index with t[i] > x. */
-export function upperBound(t: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((t[mid] as number) <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

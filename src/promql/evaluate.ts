@@ -5,7 +5,7 @@
 import { documentedType, valueTypeOf, type Expr, type VectorSelector } from './ast.js';
 import { badData, PromqlError } from './errors.js';
 import { compareLabels, labelsKey, normalizeLabels, type Labels } from './labels.js';
-import { planSelects } from './plan.js';
+import { planSelects, type SelectorPlan } from './plan.js';
 import { instantResult, rangeResult, type QueryResult } from './result.js';
 import type { Series, SeriesSource } from './source.js';
 import { Evaluator } from './eval.js';
@@ -58,15 +58,8 @@ async function run(expr: Expr, grid: Grid, startMs: number, endMs: number, sourc
   const lookbackDeltaMs = opts.lookbackDeltaMs ?? 300_000;
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const limits = new Limits(opts.maxSamples ?? 50_000_000, Date.now() + timeoutMs, opts.signal);
-  const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(opts.signal === undefined ? [] : [opts.signal])]);
   const plans = planSelects(expr, { startMs, endMs, lookbackDeltaMs });
-  let fetched: Series[][];
-  try {
-    fetched = await Promise.all(plans.map((p) => source.select(p.request, signal)));
-  } catch (err) {
-    if (signal.aborted) throw new PromqlError('timeout', opts.signal?.aborted === true ? 'query was canceled in query preparation' : 'query timed out in query preparation');
-    throw err;
-  }
+  const fetched = await fetchAll(plans, source, timeoutMs, opts.signal);
   const data = new Map<VectorSelector, RangeSeries[]>();
   plans.forEach((p, i) => {
     const series = prepare(fetched[i] ?? []);
@@ -83,6 +76,30 @@ async function run(expr: Expr, grid: Grid, startMs: number, endMs: number, sourc
     limits,
   });
   return evaluator.eval(expr, grid);
+}
+
+/**
+ * One select per plan, all under one AbortSignal that fires on the caller's signal or the
+ * timeout. (An explicit timer: Node 20 can collect an AbortSignal.timeout() that is only
+ * referenced through AbortSignal.any() before it fires.)
+ */
+async function fetchAll(plans: SelectorPlan[], source: SeriesSource, timeoutMs: number, caller: AbortSignal | undefined): Promise<Series[][]> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error('query timeout')), timeoutMs);
+  const forward = (): void => controller.abort(caller?.reason);
+  if (caller?.aborted === true) forward();
+  caller?.addEventListener('abort', forward, { once: true });
+  try {
+    return await Promise.all(plans.map((p) => source.select(p.request, controller.signal)));
+  } catch (err) {
+    if (controller.signal.aborted) {
+      throw new PromqlError('timeout', caller?.aborted === true ? 'query was canceled in query preparation' : 'query timed out in query preparation');
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    caller?.removeEventListener('abort', forward);
+  }
 }
 
 /**

@@ -17,3 +17,6 @@ export function matches(m: LabelMatcher, value: string): boolean {
 
 export const matchesAll = (labels: Readonly<Record<string, string>>, matchers: readonly LabelMatcher[]): boolean =>
   matchers.every((m) => matches(m, labels[m.name] ?? ''));
+
+/** Whether a matcher also selects series that lack the label (Prometheus' Matcher.Matches("")). */
+export const matchesEmpty = (m: LabelMatcher): boolean => matches(m, '');

@@ -1,73 +1,30 @@
 /**
- * PromQL text → typed AST. The grammar is Prometheus' own (`@prometheus-io/lezer-promql`), which
- * never throws and does no semantic checks, so this module reports its error nodes and then does
- * what Prometheus' parser does after parsing (promql/parser/parse.go checkAST): types, arity,
- * modifier placement. Messages and positions follow Prometheus (`1:6: parse error: …`).
+ * PromQL text → typed AST. The grammar is Prometheus' own (`@prometheus-io/lezer-promql`); it
+ * never throws and does no semantic checks, so this module reports its error nodes
+ * (parse-errors.ts), applies Prometheus' checkAST rules (parse-checks.ts) and fixes the places
+ * where the grammar groups differently from Prometheus' parser. Messages and positions follow
+ * Prometheus (`1:6: parse error: …`).
  */
 import { parser } from '@prometheus-io/lezer-promql';
-import {
-  documentedType,
-  isComparisonOp,
-  isSetOp,
-  valueTypeOf,
-  type AggregateOp,
-  type AtModifier,
-  type BinaryOp,
-  type Expr,
-  type LabelMatcher,
-  type PosRange,
-  type ValueType,
-  type VectorMatching,
-} from './ast.js';
+import { valueTypeOf, type AggregateOp, type AtModifier, type Expr, type LabelMatcher, type PosRange, type VectorMatching } from './ast.js';
 import { parseError, PromqlError, unsupported } from './errors.js';
 import { METRIC_NAME } from './labels.js';
 import { parseDurationMs, parseNumberLiteral, unquoteWithReason } from './literals.js';
+import { checkAggregate, checkBinary, checkCall, isProblem, type Problem } from './parse-checks.js';
+import { describeToken, findSyntaxError, type SyntaxNode } from './parse-errors.js';
+import { AGGREGATE_OPS, BINARY_OPS, MATCH_OPS } from './grammar-names.js';
 import { compileAnchored } from './regex.js';
-import { FUNCTIONS, UNSUPPORTED_FUNCTIONS } from './signatures.js';
+import { matchesEmpty } from './matchers.js';
+import { UNSUPPORTED_FUNCTIONS } from './signatures.js';
 
-type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
-
-const AGGREGATE_OPS: ReadonlyMap<string, AggregateOp> = new Map<string, AggregateOp>([
-  ['Sum', 'sum'],
-  ['Avg', 'avg'],
-  ['Min', 'min'],
-  ['Max', 'max'],
-  ['Count', 'count'],
-  ['Group', 'group'],
-  ['Stddev', 'stddev'],
-  ['Stdvar', 'stdvar'],
-  ['Topk', 'topk'],
-  ['Bottomk', 'bottomk'],
-  ['Quantile', 'quantile'],
-  ['CountValues', 'count_values'],
-]);
-const AGGREGATES_WITH_PARAM: ReadonlySet<AggregateOp> = new Set(['topk', 'bottomk', 'quantile', 'count_values']);
-
-const BINARY_OPS: ReadonlyMap<string, BinaryOp> = new Map<string, BinaryOp>([
-  ['Pow', '^'],
-  ['Mul', '*'],
-  ['Div', '/'],
-  ['Mod', '%'],
-  ['Atan2', 'atan2'],
-  ['Add', '+'],
-  ['Sub', '-'],
-  ['Eql', '=='],
-  ['Neq', '!='],
-  ['Gtr', '>'],
-  ['Lss', '<'],
-  ['Gte', '>='],
-  ['Lte', '<='],
-  ['And', 'and'],
-  ['Or', 'or'],
-  ['Unless', 'unless'],
-]);
-
-const MATCH_OPS: ReadonlyMap<string, LabelMatcher['type']> = new Map<string, LabelMatcher['type']>([
-  ['EqlSingle', '='],
-  ['Neq', '!='],
-  ['EqlRegex', '=~'],
-  ['NeqRegex', '!~'],
-]);
+/**
+ * A suffix (`[5m]`, `[5m:1m]`, `offset 5m`, `@ t`) waiting for its operand. lezer-promql binds
+ * suffixes looser than operators (`a - b[5m:1m]` arrives as `(a - b)[5m:1m]`); Prometheus binds
+ * them to the nearest operand on their left, so a suffix is carried down the right-hand side of
+ * binary and unary expressions to the operand it belongs to. Parentheses stop the descent, as in
+ * Prometheus (`(a - b)[5m:1m]` is a subquery of the difference).
+ */
+type Suffix = (operand: Expr) => Expr;
 
 /** Parses a PromQL expression; throws PromqlError (bad_data) with Prometheus-style messages. */
 export function parsePromql(query: string): Expr {
@@ -79,65 +36,25 @@ class Converter {
 
   run(): Expr {
     const tree = parser.parse(this.q);
-    this.reportSyntaxError(tree.topNode);
+    const syntax = findSyntaxError(tree.topNode, this.q);
+    if (syntax !== undefined) throw syntax;
     const top = this.children(tree.topNode);
     const first = top[0];
     if (first === undefined) throw this.err(0, 'no expression found in input');
-    if (top.length > 1) throw this.err((top[1] as SyntaxNode).from, `unexpected ${this.describe(top[1] as SyntaxNode)}`);
+    const extra = top[1];
+    if (extra !== undefined) throw this.err(extra.from, `unexpected ${describeToken(this.q, extra.from)}`);
     return this.expr(first);
-  }
-
-  // --- syntax errors -------------------------------------------------------------------------
-
-  private reportSyntaxError(top: SyntaxNode): void {
-    let firstError: SyntaxNode | undefined;
-    let unterminated: SyntaxNode | undefined;
-    top.cursor().iterate((ref) => {
-      if (firstError !== undefined) return false;
-      if (ref.type.isError) {
-        firstError = ref.node;
-        return false;
-      }
-      // The grammar lets a string literal run to the end of the line without its closing quote.
-      if (ref.name === 'StringLiteral' && unterminated === undefined) {
-        const r = unquoteWithReason(this.q.slice(ref.from, ref.to));
-        if (typeof r !== 'string' && r.problem === 'unterminated quoted string') unterminated = ref.node;
-      }
-      return true;
-    });
-    if (unterminated !== undefined) throw this.err(unterminated.from, 'unterminated quoted string');
-    if (firstError === undefined) return;
-    // The grammar knows a fixed list of function names; any other name followed by "(" ends up
-    // as an identifier next to an error node.
-    const prev = firstError.prevSibling;
-    if (prev !== null && prev.name === 'Identifier' && this.text(firstError).startsWith('(')) {
-      const name = this.text(prev);
-      if (UNSUPPORTED_FUNCTIONS.has(name)) throw unsupported(name);
-      throw this.err(prev.from, `unknown function with name ${JSON.stringify(name)}`);
-    }
-    if (firstError.from >= this.q.trimEnd().length) throw this.err(firstError.from, endOfInputProblem(this.q));
-    throw this.err(firstError.from, `unexpected ${this.describe(firstError)}`);
-  }
-
-  /** Names the offending token the way Prometheus' lexer items print (`identifier "y"`, `<op:*>`). */
-  private describe(n: SyntaxNode): string {
-    const rest = this.q.slice(n.from).trimStart();
-    if (rest === '') return 'end of input';
-    const token =
-      /^(?:[a-zA-Z_:][a-zA-Z0-9_:]*|\d[\w.]*(?:[eE][+-]?\d+)?|\.\d+|"(?:[^"\\]|\\.)*"?|'(?:[^'\\]|\\.)*'?|`[^`]*`?|==|!=|>=|<=|=~|!~|.)/s.exec(rest);
-    const t = (token?.[0] ?? rest[0]) as string;
-    if (t.startsWith(':')) return "colon ':'";
-    if (/^[a-zA-Z_:]/.test(t)) return `identifier ${JSON.stringify(t)}`;
-    if (/^[\d.]/.test(t) && t !== '.') return /[a-zA-Z]$/.test(t) && !/^0x/i.test(t) ? `duration ${JSON.stringify(t)}` : `number ${JSON.stringify(t)}`;
-    if (/^["'`]/.test(t)) return `string ${JSON.stringify(t)}`;
-    if (/^(?:[-+*/%^<>@]|==|!=|>=|<=|=~|!~|=)$/.test(t)) return `<op:${t}>`;
-    return JSON.stringify(t);
   }
 
   // --- helpers -------------------------------------------------------------------------------
 
   private err(pos: number, problem: string): PromqlError {
     return parseError(this.q, pos, problem);
+  }
+
+  private check<T extends object>(result: T | Problem | undefined): T | undefined {
+    if (result !== undefined && isProblem(result)) throw this.err(result.pos, result.problem);
+    return result;
   }
 
   private text(n: SyntaxNode): string {
@@ -168,7 +85,18 @@ class Converter {
 
   // --- expressions ---------------------------------------------------------------------------
 
-  private expr(n: SyntaxNode): Expr {
+  private expr(n: SyntaxNode, outer?: Suffix): Expr {
+    const own = this.suffixOf(n);
+    if (own !== undefined) {
+      // Inner suffix first: in `b offset 1m [5m:1m]` the offset belongs to b, the subquery to the result.
+      const both: Suffix = outer === undefined ? own : (operand) => outer(own(operand));
+      return this.expr(this.child(n, 0), both);
+    }
+    if (outer !== undefined) {
+      if (n.name === 'BinaryExpr') return this.binary(n, outer);
+      if (n.name === 'UnaryExpr') return this.unary(n, outer);
+      return outer(this.expr(n));
+    }
     switch (n.name) {
       case 'ParenExpr':
         return { kind: 'paren', expr: this.expr(this.child(n, 0)), pos: this.pos(n) };
@@ -181,14 +109,6 @@ class Converter {
         return { kind: 'string', value: this.string(n), pos: this.pos(n) };
       case 'VectorSelector':
         return this.vectorSelector(n);
-      case 'MatrixSelector':
-        return this.matrixSelector(n);
-      case 'SubqueryExpr':
-        return this.subquery(n);
-      case 'OffsetExpr':
-        return this.offset(n);
-      case 'StepInvariantExpr':
-        return this.at(n);
       case 'UnaryExpr':
         return this.unary(n);
       case 'BinaryExpr':
@@ -202,7 +122,35 @@ class Converter {
       case 'SmoothedExpr':
         throw unsupported('smoothed');
       default:
-        throw this.err(n.from, `unexpected ${this.describe(n)}`);
+        throw this.err(n.from, `unexpected ${describeToken(this.q, n.from)}`);
+    }
+  }
+
+  /** The suffix a range, subquery, offset or @ node applies to its operand; undefined for other nodes. */
+  private suffixOf(n: SyntaxNode): Suffix | undefined {
+    switch (n.name) {
+      case 'MatrixSelector':
+        return (operand) => this.range(operand, n);
+      case 'SubqueryExpr':
+        return (operand) => this.subquery(operand, n);
+      case 'OffsetExpr': {
+        const ms = this.offsetMs(this.child(n, 2));
+        return (operand) =>
+          this.modify(operand, n, 'offset', (sel) => {
+            if (sel.offsetMs !== 0) throw this.err(operand.pos.start, 'offset may not be set multiple times');
+            sel.offsetMs = ms;
+          });
+      }
+      case 'StepInvariantExpr': {
+        const at = this.atModifier(this.child(n, 2), n);
+        return (operand) =>
+          this.modify(operand, n, '@', (sel) => {
+            if (sel.at !== undefined) throw this.err(operand.pos.start, '@ <timestamp> may not be set multiple times');
+            sel.at = at;
+          });
+      }
+      default:
+        return undefined;
     }
   }
 
@@ -227,18 +175,17 @@ class Converter {
   }
 
   private matcher(n: SyntaxNode): LabelMatcher {
-    const parts = this.children(n);
     if (n.name === 'QuotedLabelName') {
       // `{"metric.name"}`: a quoted metric name (Prometheus 3 syntax).
       return { name: METRIC_NAME, type: '=', value: this.string(this.child(n, 0)) };
     }
-    const [labelNode, opNode, valueNode] = parts;
+    const [labelNode, opNode, valueNode] = this.children(n);
     if (labelNode === undefined || opNode === undefined || valueNode === undefined) {
-      throw this.err(n.from, `unexpected ${this.describe(n)}`);
+      throw this.err(n.from, `unexpected ${describeToken(this.q, n.from)}`);
     }
     const name = labelNode.name === 'QuotedLabelName' ? this.string(this.child(labelNode, 0)) : this.text(labelNode);
     const type = MATCH_OPS.get(this.child(opNode, 0).name);
-    if (type === undefined) throw this.err(opNode.from, `unexpected ${this.describe(opNode)}`);
+    if (type === undefined) throw this.err(opNode.from, `unexpected ${describeToken(this.q, opNode.from)}`);
     const value = this.string(valueNode);
     if (type === '=~' || type === '!~') {
       try {
@@ -251,25 +198,36 @@ class Converter {
     return { name, type, value };
   }
 
-  private matrixSelector(n: SyntaxNode): Expr {
-    const innerNode = this.child(n, 0);
-    const inner = this.expr(innerNode);
-    const bracket = this.q.indexOf('[', innerNode.to); // Prometheus points at the range
-    if (inner.kind !== 'vectorSelector') throw this.err(bracket, 'ranges only allowed for vector selectors');
-    if (inner.offsetMs !== 0) throw this.err(bracket, 'no offset modifiers allowed before range');
-    if (inner.at !== undefined) throw this.err(bracket, 'no @ modifiers allowed before range');
-    return { kind: 'matrixSelector', selector: inner, rangeMs: this.duration(this.child(n, 1)), pos: this.pos(n) };
+  /** `operand[5m]`: only a plain vector selector takes a range. */
+  private range(operand: Expr, n: SyntaxNode): Expr {
+    const bracket = this.q.indexOf('[', this.child(n, 0).to); // Prometheus points at the range
+    if (operand.kind !== 'vectorSelector') throw this.err(bracket, 'ranges only allowed for vector selectors');
+    if (operand.offsetMs !== 0) throw this.err(bracket, 'no offset modifiers allowed before range');
+    if (operand.at !== undefined) throw this.err(bracket, 'no @ modifiers allowed before range');
+    return { kind: 'matrixSelector', selector: operand, rangeMs: this.duration(this.child(n, 1)), pos: { start: operand.pos.start, end: n.to } };
   }
 
-  private subquery(n: SyntaxNode): Expr {
-    const parts = this.children(n);
-    const inner = this.expr(this.child(n, 0));
-    const t = valueTypeOf(inner);
-    if (t !== 'vector') throw this.err(n.from, `subquery is only allowed on instant vector, got ${t} instead`);
+  /** `operand[30m:1m]`, `operand[30m:]`. */
+  private subquery(operand: Expr, n: SyntaxNode): Expr {
+    const t = valueTypeOf(operand);
+    if (t !== 'vector') throw this.err(operand.pos.start, `subquery is only allowed on instant vector, got ${t} instead`);
     const rangeMs = this.duration(this.child(n, 1));
-    const stepNode = parts[2];
+    const stepNode = this.children(n)[2];
     const stepMs = stepNode === undefined ? undefined : this.duration(stepNode);
-    return { kind: 'subquery', expr: inner, rangeMs, stepMs, offsetMs: 0, at: undefined, pos: this.pos(n) };
+    return { kind: 'subquery', expr: operand, rangeMs, stepMs, offsetMs: 0, at: undefined, pos: { start: operand.pos.start, end: n.to } };
+  }
+
+  /** Applies `offset` or `@` to the selector or subquery it follows. */
+  private modify(operand: Expr, n: SyntaxNode, what: 'offset' | '@', apply: (target: { offsetMs: number; at: AtModifier | undefined }) => void): Expr {
+    const target = operand.kind === 'matrixSelector' ? operand.selector : operand;
+    if (target.kind !== 'vectorSelector' && target.kind !== 'subquery') {
+      throw this.err(
+        operand.pos.start,
+        `${what === 'offset' ? 'offset' : '@'} modifier must be preceded by an instant vector selector or range vector selector or a subquery`,
+      );
+    }
+    apply(target);
+    return { ...operand, pos: { start: operand.pos.start, end: n.to } };
   }
 
   /** A range or step: `5m`, `1h30m`; a bare number means seconds (as in Prometheus 3). */
@@ -290,73 +248,40 @@ class Converter {
     return ms;
   }
 
-  private offset(n: SyntaxNode): Expr {
-    const target = this.expr(this.child(n, 0));
+  private offsetMs(d: SyntaxNode): number {
     let sign = 1;
-    let d = this.child(n, 2); // OffsetDurationExpr
+    let node = d; // OffsetDurationExpr, possibly signed
     for (;;) {
-      const parts = this.children(d);
-      const first = parts[0];
-      if (first?.name === 'UnaryOp' && parts[1] !== undefined) {
-        if (this.text(first) === '-') sign = -sign;
-        d = parts[1];
-        continue;
-      }
-      break;
+      const [first, second] = this.children(node);
+      if (first?.name !== 'UnaryOp' || second === undefined) break;
+      if (this.text(first) === '-') sign = -sign;
+      node = second;
     }
-    const ms = sign * this.duration(d);
-    const bound = modifierTarget(target);
-    const selector = bound.kind === 'matrixSelector' ? bound.selector : bound;
-    if (selector.kind !== 'vectorSelector' && selector.kind !== 'subquery') {
-      throw this.err(
-        target.pos.start,
-        'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
-      );
-    }
-    if (selector.offsetMs !== 0) throw this.err(target.pos.start, 'offset may not be set multiple times');
-    selector.offsetMs = ms;
-    return withEnd(target, n.to);
+    return sign * this.duration(node);
   }
 
-  private at(n: SyntaxNode): Expr {
-    const target = this.expr(this.child(n, 0));
-    const spec = this.child(n, 2);
-    let at: AtModifier;
-    if (spec.name === 'AtModifierPreprocessors') {
-      at = this.child(spec, 0).name === 'AtStart' ? { kind: 'start' } : { kind: 'end' };
-    } else {
-      const seconds = parseNumberLiteral(this.text(spec));
-      if (seconds === undefined || !Number.isFinite(seconds) || Math.abs(seconds) >= 9.2e15) {
-        throw this.err(target.pos.start, `timestamp out of bounds for @ modifier: ${this.text(spec)}`);
-      }
-      at = { kind: 'timestamp', ms: goRound(seconds * 1000) };
+  private atModifier(spec: SyntaxNode, n: SyntaxNode): AtModifier {
+    if (spec.name === 'AtModifierPreprocessors') return this.child(spec, 0).name === 'AtStart' ? { kind: 'start' } : { kind: 'end' };
+    const seconds = parseNumberLiteral(this.text(spec));
+    if (seconds === undefined || !Number.isFinite(seconds) || Math.abs(seconds) >= 9.2e15) {
+      throw this.err(n.from, `timestamp out of bounds for @ modifier: ${this.text(spec)}`);
     }
-    const bound = modifierTarget(target);
-    const selector = bound.kind === 'matrixSelector' ? bound.selector : bound;
-    if (selector.kind !== 'vectorSelector' && selector.kind !== 'subquery') {
-      throw this.err(
-        target.pos.start,
-        '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery',
-      );
-    }
-    if (selector.at !== undefined) throw this.err(target.pos.start, '@ <timestamp> may not be set multiple times');
-    selector.at = at;
-    return withEnd(target, n.to);
+    return { kind: 'timestamp', ms: goRound(seconds * 1000) };
   }
 
-  private unary(n: SyntaxNode): Expr {
+  private unary(n: SyntaxNode, suffix?: Suffix): Expr {
     const op = this.text(this.child(n, 0)) === '-' ? '-' : '+';
-    const inner = this.expr(this.child(n, 1));
+    const inner = this.expr(this.child(n, 1), suffix);
     const t = valueTypeOf(inner);
     if (t !== 'scalar' && t !== 'vector') {
-      throw this.err(n.from, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(documentedType(t))}`);
+      throw this.err(n.from, `unary expression only allowed on expressions of type scalar or instant vector, got ${JSON.stringify(t === 'matrix' ? 'range vector' : t)}`);
     }
     // Prometheus folds a sign into a number literal.
-    if (inner.kind === 'number') return { kind: 'number', value: op === '-' ? -inner.value : inner.value, pos: this.pos(n) };
-    return { kind: 'unary', op, expr: inner, pos: this.pos(n) };
+    if (inner.kind === 'number') return { kind: 'number', value: op === '-' ? -inner.value : inner.value, pos: { start: n.from, end: inner.pos.end } };
+    return { kind: 'unary', op, expr: inner, pos: { start: n.from, end: inner.pos.end } };
   }
 
-  private binary(n: SyntaxNode): Expr {
+  private binary(n: SyntaxNode, suffix?: Suffix): Expr {
     const parts = this.children(n);
     const [lhsNode, opNode] = parts;
     const rhsNode = parts[parts.length - 1];
@@ -365,61 +290,35 @@ class Converter {
     }
     if (opNode.name === 'TrimUpper' || opNode.name === 'TrimLower') throw unsupported(`${this.text(opNode)} operator`);
     const op = BINARY_OPS.get(opNode.name);
-    if (op === undefined) throw this.err(opNode.from, `unexpected ${this.describe(opNode)}`);
-
+    if (op === undefined) throw this.err(opNode.from, `unexpected ${describeToken(this.q, opNode.from)}`);
+    let returnBool = false;
+    let matching: VectorMatching | undefined;
+    for (const m of parts.slice(2, -1)) {
+      if (m.name === 'BoolModifier') returnBool = true;
+      else if (m.name === 'MatchingModifierClause') matching = this.matching(m);
+      else if (m.name === 'FillModifier') throw unsupported('fill modifiers');
+      else throw this.err(m.from, `unexpected ${describeToken(this.q, m.from)}`);
+    }
     // In Prometheus a leading sign binds looser than `^` (`-1 ^ 2` is -(1 ^ 2)); the grammar
     // reads `-1` as one literal, so undo that here.
     const lhsText = this.text(lhsNode);
-    if (op === '^' && lhsNode.name === 'NumberDurationLiteral' && (lhsText.startsWith('-') || lhsText.startsWith('+'))) {
+    const signedBase = op === '^' && lhsNode.name === 'NumberDurationLiteral' && /^[-+]/.test(lhsText);
+    let lhs: Expr;
+    if (signedBase) {
       const unsigned = parseNumberLiteral(lhsText.slice(1));
       if (unsigned === undefined) throw this.err(lhsNode.from, `error parsing number: ${lhsText}`);
-      const pow = this.binaryFrom(n, op, { kind: 'number', value: unsigned, pos: { start: lhsNode.from + 1, end: lhsNode.to } }, parts);
-      if (lhsText.startsWith('+')) return pow;
-      return { kind: 'unary', op: '-', expr: pow, pos: this.pos(n) };
+      lhs = { kind: 'number', value: unsigned, pos: { start: lhsNode.from + 1, end: lhsNode.to } };
+    } else {
+      lhs = this.expr(lhsNode);
     }
-    return this.binaryFrom(n, op, this.expr(lhsNode), parts);
-  }
-
-  private binaryFrom(n: SyntaxNode, op: BinaryOp, lhs: Expr, parts: SyntaxNode[]): Expr {
-    const rhs = this.expr(parts[parts.length - 1] as SyntaxNode);
-    let returnBool = false;
-    let matching: VectorMatching = { card: 'one-to-one', on: false, labels: [], include: [] };
-    let hasMatchingClause = false;
-    for (const m of parts.slice(2, -1)) {
-      if (m.name === 'BoolModifier') returnBool = true;
-      else if (m.name === 'MatchingModifierClause') {
-        hasMatchingClause = true;
-        matching = this.matching(m);
-      } else if (m.name === 'FillModifier') throw unsupported('fill modifiers');
-      else throw this.err(m.from, `unexpected ${this.describe(m)}`);
-    }
-    const opPos = (parts[1] as SyntaxNode).from;
-    const lt = valueTypeOf(lhs);
-    const rt = valueTypeOf(rhs);
-    if (returnBool && !isComparisonOp(op)) throw this.err(opPos, 'bool modifier can only be used on comparison operators');
-    if (isComparisonOp(op) && !returnBool && lt === 'scalar' && rt === 'scalar') {
-      throw this.err(opPos, 'comparisons between scalars must use BOOL modifier');
-    }
-    if (isSetOp(op) && matching.card === 'one-to-one') matching = { ...matching, card: 'many-to-many' };
-    if (matching.on) {
-      const inBoth = matching.labels.find((l) => matching.include.includes(l));
-      if (inBoth !== undefined) throw this.err(opPos, `label ${JSON.stringify(inBoth)} must not occur in ON and GROUP clause at once`);
-    }
-    if (lt !== 'scalar' && lt !== 'vector') throw this.err(lhs.pos.start, 'binary expression must contain only scalar and instant vector types');
-    if (rt !== 'scalar' && rt !== 'vector') throw this.err(rhs.pos.start, 'binary expression must contain only scalar and instant vector types');
-    let finalMatching: VectorMatching | undefined = matching;
-    if (lt !== 'vector' || rt !== 'vector') {
-      if (hasMatchingClause && matching.labels.length > 0) throw this.err(n.from, 'vector matching only allowed between instant vectors');
-      finalMatching = undefined;
-    } else if (isSetOp(op)) {
-      if (matching.card === 'one-to-many' || matching.card === 'many-to-one') {
-        throw this.err(n.from, `no grouping allowed for ${JSON.stringify(op)} operation`);
-      }
-    }
-    if ((lt === 'scalar' || rt === 'scalar') && isSetOp(op)) {
-      throw this.err(n.from, `set operator ${JSON.stringify(op)} not allowed in binary scalar expression`);
-    }
-    return { kind: 'binary', op, lhs, rhs, returnBool, matching: finalMatching, pos: this.pos(n) };
+    const rhs = this.expr(rhsNode, suffix);
+    const checked = this.check(checkBinary({ op, lhs, rhs, returnBool, matching, startPos: lhs.pos.start, opPos: opNode.from })) as {
+      matching: VectorMatching | undefined;
+    };
+    const pos = { start: lhs.pos.start, end: rhs.pos.end };
+    const bin: Expr = { kind: 'binary', op, lhs, rhs, returnBool, matching: checked.matching, pos };
+    if (!signedBase) return bin;
+    return lhsText.startsWith('-') ? { kind: 'unary', op: '-', expr: bin, pos: { start: lhsNode.from, end: pos.end } } : bin;
   }
 
   private matching(n: SyntaxNode): VectorMatching {
@@ -449,7 +348,7 @@ class Converter {
           else labels = this.groupingLabels(c);
           break;
         default:
-          throw this.err(c.from, `unexpected ${this.describe(c)}`);
+          throw this.err(c.from, `unexpected ${describeToken(this.q, c.from)}`);
       }
     }
     return { card, on, labels, include };
@@ -462,23 +361,8 @@ class Converter {
   private call(n: SyntaxNode): Expr {
     const name = this.text(this.child(n, 0));
     if (UNSUPPORTED_FUNCTIONS.has(name)) throw unsupported(name);
-    const sig = FUNCTIONS.get(name);
-    if (sig === undefined) throw this.err(n.from, `unknown function with name ${JSON.stringify(name)}`);
     const args = this.children(this.child(n, 1)).map((a) => this.expr(a));
-    const nargs = sig.argTypes.length;
-    if (sig.variadic === 0) {
-      if (nargs !== args.length) throw this.err(n.from, `expected ${nargs} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`);
-    } else {
-      const min = nargs - 1;
-      if (min > args.length) throw this.err(n.from, `expected at least ${min} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`);
-      if (sig.variadic > 0 && min + sig.variadic < args.length) {
-        throw this.err(n.from, `expected at most ${min + sig.variadic} argument(s) in call to ${JSON.stringify(name)}, got ${args.length}`);
-      }
-    }
-    args.forEach((arg, i) => {
-      const want = sig.argTypes[Math.min(i, nargs - 1)] as ValueType;
-      this.expectType(arg, want, `call to function ${JSON.stringify(name)}`);
-    });
+    this.check(checkCall(name, args, n.from));
     return { kind: 'call', func: name, args, pos: this.pos(n) };
   }
 
@@ -500,86 +384,13 @@ class Converter {
         args = this.children(c).map((a) => this.expr(a));
       }
     }
-    if (op === undefined || args === undefined) throw this.err(n.from, `unexpected ${this.describe(n)}`);
-    if (args.length === 0) throw this.err(n.from, 'no arguments for aggregate expression provided');
-    const wanted = AGGREGATES_WITH_PARAM.has(op) ? 2 : 1;
-    if (args.length !== wanted) {
-      throw this.err(n.from, `wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${args.length}`);
-    }
-    const param = wanted === 2 ? args[0] : undefined;
-    const expr = args[wanted - 1] as Expr;
-    this.expectType(expr, 'vector', 'aggregation expression');
-    if (param !== undefined) this.expectType(param, op === 'count_values' ? 'string' : 'scalar', 'aggregation parameter');
+    if (op === undefined || args === undefined) throw this.err(n.from, `unexpected ${describeToken(this.q, n.from)}`);
+    const { param, expr } = this.check(checkAggregate(op, args, n.from)) as { param: Expr | undefined; expr: Expr };
     return { kind: 'aggregate', op, param, expr, grouping, without, pos: this.pos(n) };
-  }
-
-  private expectType(e: Expr, want: ValueType, context: string): void {
-    const got = valueTypeOf(e);
-    if (got !== want) throw this.err(e.pos.start, `expected type ${documentedType(want)} in ${context}, got ${documentedType(got)}`);
-  }
-}
-
-/** Whether a matcher also selects series that lack the label (Prometheus' Matcher.Matches("")). */
-function matchesEmpty(m: LabelMatcher): boolean {
-  switch (m.type) {
-    case '=':
-      return m.value === '';
-    case '!=':
-      return m.value !== '';
-    case '=~':
-      return compileAnchored(m.value).test('');
-    case '!~':
-      return !compileAnchored(m.value).test('');
-  }
-}
-
-/**
- * Prometheus' lexer complains about the innermost bracket left open at the end of the input;
- * strings and comments do not count.
- */
-function endOfInputProblem(q: string): string {
-  const open: string[] = [];
-  for (let i = 0; i < q.length; i++) {
-    const c = q[i] as string;
-    if (c === '"' || c === "'" || c === '`') {
-      for (i++; i < q.length && q[i] !== c; i++) if (q[i] === '\\' && c !== '`') i++;
-    } else if (c === '#') {
-      while (i < q.length && q[i] !== '\n') i++;
-    } else if (c === '(' || c === '[' || c === '{') {
-      open.push(c);
-    } else if (c === ')' || c === ']' || c === '}') {
-      open.pop();
-    }
-  }
-  switch (open[open.length - 1]) {
-    case '(':
-      return 'unclosed left parenthesis';
-    case '[':
-      return 'unclosed left bracket';
-    case '{':
-      return 'unexpected end of input inside braces';
-    default:
-      return 'unexpected end of input';
   }
 }
 
 /** Go's math.Round (half away from zero), as timestamp.FromFloatSeconds uses. */
 function goRound(x: number): number {
   return x < 0 ? -Math.round(-x) : Math.round(x);
-}
-
-function withEnd<T extends Expr>(e: T, end: number): T {
-  return { ...e, pos: { start: e.pos.start, end } };
-}
-
-/**
- * lezer-promql binds `offset` and `@` looser than operators (`a - b offset 5m` arrives as
- * `(a - b) offset 5m`); Prometheus' grammar gives them the highest precedence, so they belong to
- * the nearest operand on their left: the right-hand side of a binary expression, the operand of a
- * unary one. Parentheses stop the descent, as in Prometheus (`(a - b) offset 5m` is an error).
- */
-function modifierTarget(e: Expr): Expr {
-  if (e.kind === 'binary') return modifierTarget(e.rhs);
-  if (e.kind === 'unary') return modifierTarget(e.expr);
-  return e;
 }

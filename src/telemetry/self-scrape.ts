@@ -16,7 +16,9 @@
  * - units stay empty: the name already carries the unit, and an OTLP unit would add it twice.
  *
  * The rows do not count as ingest (`tollgate_ingest_*`): they never pass the receivers. Their
- * inserts are counted in `tollgate_insert_*`, like every insert.
+ * inserts are counted in `tollgate_insert_*`, like every insert. A snapshot runs the registry's
+ * collect functions as a scrape of /metrics does, so `tollgate_event_loop_utilization` covers the
+ * time since the last snapshot or scrape, whichever came later.
  */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';

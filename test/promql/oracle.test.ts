@@ -228,6 +228,15 @@ const QUERIES: OracleQuery[] = [
   { q: 'label_replace(up, "1bad", "x", "instance", ".*")' },
   { q: 'count_values("1bad", up)' },
   { q: 'topk(NaN, up)' },
+  // suffixes bind to the nearest operand (lezer-promql groups them looser than operators)
+  { q: 'memory_bytes - memory_bytes offset 5m' },
+  { q: 'rate(http_requests_total[5m]) - rate(http_requests_total[5m] offset 5m)' },
+  { q: `memory_bytes @ ${T0_SECONDS + 5000} - memory_bytes` },
+  { q: 'max_over_time((memory_bytes - memory_bytes offset 1m)[10m:1m])' },
+  { q: 'memory_bytes - memory_bytes[5m:1m]' },
+  { q: 'max_over_time(-memory_bytes[5m:1m])' },
+  { q: 'sum_over_time(memory_bytes - memory_bytes offset 1m [5m:1m])' },
+  { q: 'memory_bytes - memory_bytes[5m]' },
   // raw range vectors (instant queries only)
   { q: 'memory_bytes[5m]', instantOnly: true },
   { q: 'http_requests_total{instance="a"}[2m] offset 1m', instantOnly: true },

@@ -65,6 +65,14 @@ describe('parsePromql', () => {
     expect(parsePromql('-1 ^ 2')).toMatchObject({ kind: 'unary', op: '-', expr: { kind: 'binary', op: '^', lhs: { value: 1 } } });
   });
 
+  it('binds ranges, subqueries, offset and @ to the nearest operand, as Prometheus does', () => {
+    expect(parsePromql('a - b offset 5m')).toMatchObject({ kind: 'binary', lhs: { offsetMs: 0 }, rhs: { kind: 'vectorSelector', offsetMs: 300_000 } });
+    expect(parsePromql('a / b @ end()')).toMatchObject({ lhs: { at: undefined }, rhs: { at: { kind: 'end' } } });
+    expect(parsePromql('max_over_time((a - b)[5m:1m])')).toMatchObject({ args: [{ kind: 'subquery', expr: { kind: 'paren' } }] });
+    expect(parseError('a - b[5m:1m]').message).toBe('1:5: parse error: binary expression must contain only scalar and instant vector types');
+    expect(parseError('-a[5m]').message).toBe('1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "range vector"');
+  });
+
   it.each([
     ['0x1f', 31],
     ['010', 8],
