@@ -18,7 +18,7 @@ import { BadDataError, mergedParams, parseDurationParamMs, parseRange, parseTime
 const MAX_FORM_BYTES = 256 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_TIMEOUT_MS = 120_000;
-/** Grafana lists label values without a time range; five minutes is Prometheus' own default look. */
+/** Grafana lists label values without a time range; look this far back then (series are built from the data). */
 const DEFAULT_LIST_RANGE_MS = 6 * 3_600_000;
 const MAX_LIST_RESULTS = 10_000;
 const LOOKBACK_DELTA_MS = 300_000;
@@ -125,7 +125,7 @@ async function paramsOf(c: Context): Promise<RequestParams> {
   if (c.req.method !== 'POST') return mergedParams(url, undefined);
   const type = c.req.header('content-type') ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) {
-    if (type === '' ) return mergedParams(url, undefined);
+    if (type === '') return mergedParams(url, undefined);
     throw new BadDataError(`unsupported content type "${type}": send application/x-www-form-urlencoded`);
   }
   const length = Number(c.req.header('content-length') ?? '0');

@@ -3,6 +3,7 @@
  * derived series). It honours matchers and the time window exactly as a store must.
  */
 import { matchesAll } from './matchers.js';
+import { lowerBound, upperBound } from './selectors.js';
 import type { SelectRequest, Series, SeriesSource } from './source.js';
 
 export interface MemorySource extends SeriesSource {
@@ -25,22 +26,11 @@ export function createMemorySource(series: readonly Series[]): MemorySource {
       const out: Series[] = [];
       for (const s of stored) {
         if (!matchesAll(s.labels, req.matchers)) continue;
-        const lo = firstAtOrAfter(s.timestampsMs, req.startMs);
-        const hi = firstAtOrAfter(s.timestampsMs, req.endMs + 1);
+        const lo = lowerBound(s.timestampsMs, req.startMs);
+        const hi = upperBound(s.timestampsMs, req.endMs);
         if (hi > lo) out.push({ labels: { ...s.labels }, timestampsMs: s.timestampsMs.subarray(lo, hi), values: s.values.subarray(lo, hi) });
       }
       return out;
     },
   };
-}
-
-function firstAtOrAfter(t: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = t.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((t[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -2,11 +2,10 @@
  * A real Alertmanager for tests: Debian's prometheus-alertmanager on a free loopback port, with
  * one `null` receiver and clustering off. `.ci/run` installs the package.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort, startDaemon } from './daemon.js';
 
 const BINARY = 'prometheus-alertmanager';
 const CONFIG = `route:\n  receiver: 'null'\nreceivers:\n  - name: 'null'\n`;
@@ -46,58 +45,25 @@ function findBinary(): string {
   throw new Error(`${BINARY} was not found on PATH or in /usr/bin: install it with \`apt-get update && apt-get install -y prometheus-alertmanager\``);
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo; // listen() on a TCP port gives an AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export async function startAlertmanager(): Promise<RunningAlertmanager> {
   const binary = findBinary();
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-alertmanager-'));
   writeFileSync(path.join(dir, 'alertmanager.yml'), CONFIG);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child: ChildProcess = spawn(
-    binary,
-    [
+  const { stop } = await startDaemon({
+    binary: binary,
+    name: BINARY,
+    args: [
       `--config.file=${path.join(dir, 'alertmanager.yml')}`,
       `--storage.path=${path.join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--cluster.listen-address=', // empty disables gossip (HA mode), which would otherwise bind 0.0.0.0:9094
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`${BINARY} exited with ${child.exitCode}:\n${output}`);
-    }
-    try {
-      if ((await fetch(`${baseUrl}/-/ready`, { signal: AbortSignal.timeout(1_000) })).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`${BINARY} was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    baseUrl,
+    dir,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
   return {
     baseUrl,
     async alerts(query = '') {

@@ -3,12 +3,12 @@
  * into TSDB blocks with promtool, served read-only on a free loopback port. `.ci/run` installs
  * the package; tests skip when /usr/bin/prometheus is absent.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './alertmanager.js';
+import { freePort, startDaemon } from './daemon.js';
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 export const PROMTOOL_BINARY = '/usr/bin/promtool';
@@ -95,45 +95,20 @@ export async function startPrometheus(series: readonly OracleSeries[]): Promise<
   }
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child: ChildProcess = spawn(
-    PROMETHEUS_BINARY,
-    [
+  const { stop } = await startDaemon({
+    binary: PROMETHEUS_BINARY,
+    name: 'prometheus',
+    args: [
       `--config.file=${path.join(dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${tsdb}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--storage.tsdb.retention.time=10y', // the samples are from 2023; the default 15d would delete them
       '--log.level=warn',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`prometheus exited with ${child.exitCode}:\n${output}`);
-    }
-    try {
-      if ((await fetch(`${baseUrl}/-/ready`, { signal: AbortSignal.timeout(1_000) })).status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    baseUrl,
+    dir,
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
   const api = async (endpoint: string, params: Record<string, string>): Promise<ApiResponse> => {
     const res = await fetch(`${baseUrl}/api/v1/${endpoint}`, { method: 'POST', body: new URLSearchParams(params) });
     return (await res.json()) as ApiResponse; // Prometheus answers JSON for success and errors alike
