@@ -154,6 +154,16 @@ export function createSloSeriesProvider({ store, registry, engine }: { store: St
       };
     }
 
+    // Every series of a release reads the same windows at each minute: count them once per (release, minute).
+    const computed = new Map<string, Record<string, { total: number; bad: number }>>();
+    const counted = ratiosAt;
+    ratiosAt = (hash, m) => {
+      const key = `${hash}\u0000${m}`;
+      let r = computed.get(key);
+      if (r === undefined) computed.set(key, (r = counted(hash, m)));
+      return r;
+    };
+
     const out: Series[] = [];
     const emit = (labels: Labels, value: (m: number) => number) => {
       if (!matchesAll(req.matchers, labels)) return;
