@@ -80,6 +80,8 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     engine = await createSloEngine({
       store,
       registry: slos,
+      // Sloth and OpenSLO SLIs read the applications' metrics and the span-derived series, never the SLO series.
+      series: createSeriesCatalog({ store, registry: undefined, engine: undefined }),
       log: log.child({ module: 'engine' }),
       // Firing alerts are resent on every evaluation (Alertmanager expires them otherwise);
       // a resolved one is sent once with endsAt = now.

@@ -131,10 +131,10 @@ function activeAlerts(a: AlertInstance): PrometheusAlert[] {
  * The condition in PromQL over Sloth's recording rules (`slo:sli_error:ratio_rate<window>`, `sloth_id` =
  * `<service>-<slo>`), so someone who runs Sloth can paste it. Tollgate itself evaluates from ClickHouse.
  */
-export function burnRateQuery(a: Pick<AlertInstance, 'slo' | 'service' | 'shortWindow' | 'longWindow' | 'burnFactor' | 'objective'>): string {
+export function burnRateQuery(a: Pick<AlertInstance, 'sloShortName' | 'service' | 'shortWindow' | 'longWindow' | 'burnFactor' | 'objective'>): string {
   const threshold = `(${a.burnFactor} * ${complementText(a.objective)})`;
   // JSON string escapes (\" \\ \n) are valid PromQL double-quoted string escapes.
-  const selector = `{sloth_id=${JSON.stringify(`${a.service}-${a.slo}`)}}`;
+  const selector = `{sloth_id=${JSON.stringify(`${a.service}-${a.sloShortName}`)}}`;
   const window = (w: string): string => `(slo:sli_error:ratio_rate${w}${selector} > ${threshold})`;
   return `${window(a.shortWindow)} and ${window(a.longWindow)}`;
 }

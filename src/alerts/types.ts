@@ -5,6 +5,8 @@
 export interface AlertInstance {
   slo: string;            // SLO name, e.g. 'checkout-availability'
   service: string;        // 'checkout'
+  /** The SLO's name within its service (Sloth's `sloth_slo`); Sloth's id is `<service>-<sloShortName>`. */
+  sloShortName: string;
   sloLabels: Record<string, string>; // the SLO's metadata.labels, e.g. {team: 'payments'}
   severity: 'page' | 'ticket';
   shortWindow: string;    // '5m'

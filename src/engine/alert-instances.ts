@@ -9,6 +9,7 @@ export function alertInstances(e: EvaluatedSlo): AlertInstance[] {
   return e.steps.map((step) => ({
     slo: e.slo.name,
     service: e.slo.service,
+    sloShortName: e.slo.origin.shortName,
     sloLabels: e.slo.labels,
     severity: step.rule.severity,
     shortWindow: step.status.short_window,

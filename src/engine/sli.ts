@@ -14,5 +14,7 @@ export function sliQuery(input: SliQueryInput): SliQuery {
     case 'metric-ratio':
     case 'metric-histogram':
       return metricSliQuery(input);
+    case 'promql':
+      throw new Error(`SLO ${input.slo.name}: PromQL SLIs are evaluated by the PromQL engine, not one query`);
   }
 }

@@ -202,3 +202,27 @@ export function unwrapParens(e: Expr): Expr {
   while (cur.kind === 'paren') cur = cur.expr;
   return cur;
 }
+
+/** The vector selectors read at an instant (not the ones inside `x[5m]`), in the order written. */
+export function instantVectorSelectors(e: Expr): VectorSelector[] {
+  switch (e.kind) {
+    case 'number':
+    case 'string':
+    case 'matrixSelector':
+      return [];
+    case 'vectorSelector':
+      return [e];
+    case 'subquery':
+    case 'unary':
+    case 'paren':
+      return instantVectorSelectors(e.expr);
+    case 'call':
+      return e.args.flatMap(instantVectorSelectors);
+    case 'aggregate':
+      return [...(e.param === undefined ? [] : instantVectorSelectors(e.param)), ...instantVectorSelectors(e.expr)];
+    case 'binary':
+      return [...instantVectorSelectors(e.lhs), ...instantVectorSelectors(e.rhs)];
+    default:
+      return assertNever(e);
+  }
+}

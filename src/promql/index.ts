@@ -4,7 +4,8 @@
  * plan one select per selector against a SeriesSource, evaluate in memory with Prometheus 2.42
  * semantics, answer in the HTTP API's shapes.
  */
-export type { Expr, LabelMatcher } from './ast.js';
+export type { Expr, LabelMatcher, VectorSelector } from './ast.js';
+export { documentedType, instantVectorSelectors, valueTypeOf } from './ast.js';
 export { PromqlError, type PromqlErrorType } from './errors.js';
 export { formatSampleValue } from './format.js';
 export { parsePromql } from './parse.js';

@@ -171,7 +171,7 @@ export function createSloSeriesProvider({ store, registry, engine }: { store: St
     };
     const ratio = (c: { total: number; bad: number }) => errorRatio({ totalEvents: c.total, badEvents: c.bad }) ?? NaN;
     for (const name of names) {
-      if (name === INFO) emit({ __name__: INFO, ...base, sloth_mode: 'cli-gen-prom', sloth_spec: 'tollgate.dev/v1', sloth_version: 'tollgate', sloth_objective: String(slo.objectivePercent) }, () => 1);
+      if (name === INFO) emit({ __name__: INFO, ...base, sloth_mode: 'cli-gen-prom', sloth_spec: slo.origin.spec, sloth_version: 'tollgate', sloth_objective: String(slo.objectivePercent) }, () => 1);
       else if (name === 'slo:objective:ratio') emit({ __name__: name, ...base }, () => objective);
       else if (name === 'slo:error_budget:ratio') emit({ __name__: name, ...base }, () => budget);
       else if (name === 'slo:time_period:days') {
@@ -224,7 +224,8 @@ export function createSloSeriesProvider({ store, registry, engine }: { store: St
 function sloLabels(slo: SloDefinition): Labels {
   const labels: Labels = {};
   for (const [k, v] of Object.entries(slo.labels)) labels[prometheusLabelName(k)] = v;
-  return { ...labels, sloth_id: `${slo.service}-${slo.name}`, sloth_service: slo.service, sloth_slo: slo.name };
+  const shortName = slo.origin.shortName;
+  return { ...labels, sloth_id: `${slo.service}-${shortName}`, sloth_service: slo.service, sloth_slo: shortName };
 }
 
 /** The period as Prometheus writes a duration (Sloth's label): 30d, 4w for 28 days; calendar periods by name. */

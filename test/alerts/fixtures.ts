@@ -12,6 +12,7 @@ export const TEN_MINUTES_AGO = '2025-01-15T11:50:00.000Z';
 export const checkoutFastPage = (): AlertInstance => ({
   slo: 'checkout-availability',
   service: 'checkout',
+  sloShortName: 'checkout-availability',
   sloLabels: { team: 'payments' },
   severity: 'page',
   shortWindow: '5m',
@@ -42,6 +43,7 @@ export const checkoutSlowPage = (): AlertInstance => ({
 export const searchTicket = (): AlertInstance => ({
   slo: 'search-latency',
   service: 'search',
+  sloShortName: 'search-latency',
   sloLabels: {},
   severity: 'ticket',
   shortWindow: '2h',

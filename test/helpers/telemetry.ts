@@ -56,7 +56,8 @@ export function makeLogs(count: number, resource: Resource = demoResource()): Re
   return memory.getFinishedLogRecords();
 }
 
-class CollectingReader extends MetricReader {
+/** A reader the test collects from when it chooses, so each export's timestamp is known. */
+export class CollectingReader extends MetricReader {
   constructor() {
     super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
   }

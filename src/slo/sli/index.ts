@@ -8,6 +8,6 @@ export { metricSliQuery, thresholdInUnit } from './metric-sli.js';
 export { spanSliQuery } from './span-sli.js';
 export { globToRegex, badCondition, matchFilters } from './span-conditions.js';
 export { logSliQuery, logFilters } from './log-sli.js';
-export { timesliceQuery, UnsupportedTimeslicesError } from './timeslices.js';
+export { countSlices, timesliceQuery, UnsupportedTimeslicesError, type SliceCounts } from './timeslices.js';
 export { spanRollupQuery, fitsSpanRollup } from './span-rollup.js';
 export type { RollupSlo, SpanRollupQuery, RollupRow } from './span-rollup.js';

@@ -54,6 +54,7 @@ export function metricSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput
       return histogramQuery(sli.histogram, sli.thresholdMs, windows, base);
     case 'spans':
     case 'logs':
+    case 'promql':
       throw new Error(`metricSliQuery: SLO ${slo.name} has a ${sli.kind} SLI`);
     default:
       return assertNever(sli);

@@ -36,7 +36,7 @@ export interface SliQuery {
   /** windowKeys[i] names the window whose counts are in `total_<i>` and `bad_<i>`. */
   windowKeys: string[];
   /** Which data answers it, for explanations and the benchmark. */
-  source: 'span-rollup' | 'raw-spans' | 'raw-logs' | 'metrics';
+  source: 'span-rollup' | 'raw-spans' | 'raw-logs' | 'metrics' | 'promql';
   /** The counts in the query's answer (each source knows the shape of its rows). */
   read(rows: readonly Record<string, unknown>[]): SliCounts;
 }

@@ -1,6 +1,7 @@
 /**
  * @module slo/spec
- * SLO and GatePolicy files: schemas, the YAML loader with positions, directory loading and `tollgate validate`.
+ * SLO and GatePolicy files (and Sloth's and OpenSLO's SLO files): schemas, the YAML loader with positions,
+ * directory loading and `tollgate validate`.
  */
 export type {
   Alerting,
@@ -13,8 +14,10 @@ export type {
   LogMatch,
   MetricSelector,
   NameMatch,
+  PromqlSli,
   Sli,
   SloDefinition,
+  SloOrigin,
   SloPeriod,
   SloSelection,
   SpanBadCondition,
@@ -29,6 +32,7 @@ export { loadSloDirectory, SloDirectoryError } from './load-directory.js';
 export { runValidate, summaryLine } from './validate-command.js';
 export { revisionOf } from './revision.js';
 export { API_VERSION } from './wire-common.js';
+export { fillWindow } from './promql-template.js';
 export { SEVERITY_NUMBER } from './severity.js';
 export { SLO_DEFAULTS } from './slo-from-wire.js';
 export { GATE_POLICY_DEFAULTS } from './gate-policy-from-wire.js';

@@ -13,7 +13,9 @@ import { sloFromWire } from './slo-from-wire.js';
 import { API_GROUP_PREFIX, API_VERSION } from './wire-common.js';
 import { gatePolicyDocument } from './wire-gate-policy.js';
 import { sloDocument } from './wire-slo.js';
-import { createYamlLocator, type YamlLocator } from './yaml-locator.js';
+import { openSloPart, OPENSLO_API_VERSION, type OpenSloPart } from './openslo.js';
+import { SLOTH_FILE_VERSION, SLOTH_K8S_API_VERSION, SLOTH_K8S_KIND, slothFileSlos, slothK8sSlos, type SlothResult } from './sloth.js';
+import { createYamlLocator, locatorBelow, type YamlLocator } from './yaml-locator.js';
 
 /** A definition plus where its references to other SLOs are written, for the cross-file checks. */
 export interface LoadedSlo {
@@ -32,35 +34,64 @@ export type DocumentResult =
   | { kind: 'slo'; loaded: LoadedSlo }
   | { kind: 'policy'; loaded: LoadedPolicy }
   | { kind: 'foreign'; foreign: ForeignDocument }
+  /** An OpenSLO document: SLOs are made once all files are read, since they may name SLIs and data sources elsewhere. */
+  | { kind: 'openslo'; part: OpenSloPart }
   /** `declaredSloName`: an invalid SLO document still declares its name, so references to it are not "unknown". */
   | { kind: 'invalid'; problems: Problem[]; declaredSloName: string | null }
   | { kind: 'empty' };
 
 const KINDS = ['SLO', 'GatePolicy'] as const;
 
-export function loadDocument(doc: Document.Parsed, file: string, lineCounter: LineCounter): DocumentResult {
+/** Usually one result; a Sloth file holds several SLOs, and OpenSLO tools also write a list of documents. */
+export function loadDocument(doc: Document.Parsed, file: string, lineCounter: LineCounter): DocumentResult[] {
   const at = createYamlLocator(file, doc, lineCounter);
-  if (doc.errors.length > 0) return { kind: 'invalid', problems: yamlProblems(doc, file, lineCounter), declaredSloName: null };
+  if (doc.errors.length > 0) return [{ kind: 'invalid', problems: yamlProblems(doc, file, lineCounter), declaredSloName: null }];
   // A stream ending in `---`, or a file of comments, holds documents with nothing in them.
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return { kind: 'empty' };
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return [{ kind: 'empty' }];
 
   let js: unknown;
   try {
     js = doc.toJS();
   } catch (e) {
     // toJS throws on an alias whose anchor is missing; the parser does not report that as an error.
-    return invalid(at, [], `invalid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    return [invalid(at, [], `invalid YAML: ${e instanceof Error ? e.message : String(e)}`)];
   }
+  // OpenSLO's SDK reads and writes a list of documents in one YAML document.
+  if (Array.isArray(js) && js.length > 0 && js.every(isRecord)) return js.flatMap((item, i) => loadValue(item, locatorBelow(at, [i])));
+  return loadValue(js, at);
+}
+
+function loadValue(js: unknown, at: YamlLocator): DocumentResult[] {
   if (!isRecord(js)) {
-    return invalid(at, [], `a document must be a mapping with apiVersion, kind, metadata and spec, got ${describeValue(js)}`);
+    return [invalid(at, [], `a document must be a mapping with apiVersion, kind, metadata and spec, got ${describeValue(js)}`)];
   }
-
+  const imported = importedDocument(js, at);
+  if (imported !== null) return imported;
   const header = checkHeader(js, at);
-  if (header.kind !== 'ours') return header.result;
+  if (header.kind !== 'ours') return [header.result];
+  return [loadOurs(js, header.docKind, at)];
+}
 
-  const declaredSloName = header.docKind === 'SLO' && isRecord(js.metadata) && typeof js.metadata.name === 'string' ? js.metadata.name : null;
+/** Sloth and OpenSLO documents; null for anything else. */
+function importedDocument(js: Record<string, unknown>, at: YamlLocator): DocumentResult[] | null {
+  let sloth: SlothResult | null = null;
+  if (js['apiVersion'] === undefined && js['version'] === SLOTH_FILE_VERSION) sloth = slothFileSlos(js, at);
+  else if (js['apiVersion'] === SLOTH_K8S_API_VERSION && js['kind'] === SLOTH_K8S_KIND) sloth = slothK8sSlos(js, at);
+  if (sloth !== null) {
+    if (!sloth.ok) return [{ kind: 'invalid', problems: sloth.problems, declaredSloName: null }];
+    return sloth.slos.map((slo) => ({ kind: 'slo', loaded: { slo, dependsOnAt: [] } }));
+  }
+  if (js['apiVersion'] === OPENSLO_API_VERSION) {
+    const part = openSloPart(js, at);
+    return [part.ok ? { kind: 'openslo', part: part.part } : { kind: 'invalid', problems: part.problems, declaredSloName: null }];
+  }
+  return null;
+}
+
+function loadOurs(js: Record<string, unknown>, docKind: (typeof KINDS)[number], at: YamlLocator): DocumentResult {
+  const declaredSloName = docKind === 'SLO' && isRecord(js.metadata) && typeof js.metadata.name === 'string' ? js.metadata.name : null;
   const source = at.valueAt(['metadata', 'name']);
-  if (header.docKind === 'SLO') {
+  if (docKind === 'SLO') {
     const parsed = sloDocument.safeParse(js, { reportInput: true });
     if (!parsed.success) return { kind: 'invalid', problems: problemsFromIssues(parsed.error.issues, at), declaredSloName };
     const slo = sloFromWire(parsed.data, source);
@@ -78,7 +109,7 @@ type HeaderCheck = { kind: 'ours'; docKind: (typeof KINDS)[number] } | { kind: '
 function checkHeader(js: Record<string, unknown>, at: YamlLocator): HeaderCheck {
   const done = (result: DocumentResult): HeaderCheck => ({ kind: 'done', result });
   const { apiVersion, kind } = js;
-  if (apiVersion === undefined) return done(invalid(at, [], 'missing required field "apiVersion"'));
+  if (apiVersion === undefined) return done(invalid(at, [], `missing required field "apiVersion" (or "version: ${SLOTH_FILE_VERSION}" for a Sloth file)`));
   if (typeof apiVersion !== 'string') {
     return done(invalid(at, ['apiVersion'], `apiVersion must be a string, got ${describeValue(apiVersion)}`));
   }
@@ -86,7 +117,7 @@ function checkHeader(js: Record<string, unknown>, at: YamlLocator): HeaderCheck 
     if (apiVersion.startsWith(API_GROUP_PREFIX)) {
       return done(invalid(at, ['apiVersion'], `unknown apiVersion "${apiVersion}", expected ${API_VERSION}`));
     }
-    // Sloth, OpenSLO and others: not ours to judge; a converter may take them later.
+    // Other tools' documents (Sloth's AlertWindows, OpenSLO v1alpha, Kubernetes objects): kept, not judged.
     const foreign: ForeignDocument = { apiVersion, kind: typeof kind === 'string' ? kind : null, document: js, source: at.valueAt([]) };
     return done({ kind: 'foreign', foreign });
   }

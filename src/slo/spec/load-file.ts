@@ -15,5 +15,5 @@ export function loadFile(file: SourceFile): DocumentResult[] {
   const lineCounter = new LineCounter();
   // uniqueKeys: a repeated key would otherwise silently win over the first; prettyErrors off: we place errors ourselves.
   const docs = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  return docs.map((doc) => loadDocument(doc, file.path, lineCounter));
+  return docs.flatMap((doc) => loadDocument(doc, file.path, lineCounter));
 }

@@ -5,6 +5,7 @@
 import { checkReferences } from './check-references.js';
 import type { LoadedPolicy, LoadedSlo } from './load-document.js';
 import { loadFile, type SourceFile } from './load-file.js';
+import { resolveOpenSlo, type OpenSloPart } from './openslo.js';
 import type { ForeignDocument, GatePolicy, SloDefinition } from './model.js';
 import { compareProblems, type Problem } from './problem.js';
 import { byPath, revisionOf } from './revision.js';
@@ -27,6 +28,7 @@ export function loadSloSources(files: readonly SourceFile[]): SloLoadResult {
   const foreign: ForeignDocument[] = [];
   const problems: Problem[] = [];
   const declaredSloNames = new Set<string>();
+  const openSlo: OpenSloPart[] = [];
 
   for (const file of sorted) {
     for (const result of loadFile(file)) {
@@ -44,6 +46,9 @@ export function loadSloSources(files: readonly SourceFile[]): SloLoadResult {
           problems.push(...result.problems);
           if (result.declaredSloName !== null) declaredSloNames.add(result.declaredSloName);
           break;
+        case 'openslo':
+          openSlo.push(result.part);
+          break;
         case 'empty':
           break;
         default:
@@ -51,6 +56,9 @@ export function loadSloSources(files: readonly SourceFile[]): SloLoadResult {
       }
     }
   }
+  const fromOpenSlo = resolveOpenSlo(openSlo);
+  slos.push(...fromOpenSlo.slos.map((slo) => ({ slo, dependsOnAt: [] })));
+  problems.push(...fromOpenSlo.problems);
   const checked = checkReferences({ slos, policies, declaredSloNames });
   return {
     slos: checked.slos,

@@ -21,6 +21,19 @@ export interface SloDefinition {
   dependsOn: string[];
   /** Where `metadata.name` is written: the spot that identifies the definition. */
   source: SourcePos;
+  /** The format the definition was written in, and what that tool calls it. */
+  origin: SloOrigin;
+}
+
+/**
+ * Sloth names an SLO `<service>-<slo>` (its `sloth_id`) and labels series with the short name
+ * (`sloth_slo`); a Sloth file's SLO keeps both, so dashboards built on Sloth's labels still match.
+ */
+export interface SloOrigin {
+  /** `tollgate.dev/v1`, `prometheus/v1`, `sloth.slok.dev/v1`, `openslo/v1`. */
+  spec: string;
+  /** Sloth's `sloth_slo`: the SLO's name within its service. */
+  shortName: string;
 }
 
 export type SloPeriod =
@@ -32,7 +45,22 @@ export type Sli =
   | { kind: 'logs'; match: LogMatch; bad: LogBadCondition }
   | { kind: 'metric-ratio'; counts: 'good' | 'bad'; numerator: MetricSelector; total: MetricSelector }
   /** Good events are histogram observations at or below the threshold. */
-  | { kind: 'metric-histogram'; histogram: MetricSelector; thresholdMs: number };
+  | { kind: 'metric-histogram'; histogram: MetricSelector; thresholdMs: number }
+  /** PromQL from Sloth and OpenSLO files, evaluated by Tollgate's PromQL engine over the stored metrics. */
+  | PromqlSli;
+
+/**
+ * Queries are templates: `{{.window}}` (Sloth's placeholder) stands for the window being evaluated.
+ * With `totalQuery` the numerator counts good or bad events; without it the numerator is already
+ * the good or bad ratio (Sloth's `raw`, OpenSLO's `raw`). Values are what the queries return: for
+ * `rate()` queries events per second, so ratios are exact but event counts are rates.
+ */
+export interface PromqlSli {
+  kind: 'promql';
+  counts: 'good' | 'bad';
+  numeratorQuery: string;
+  totalQuery: string | null;
+}
 
 export type SpanKind = 'server' | 'client' | 'producer' | 'consumer' | 'internal';
 
@@ -126,7 +154,7 @@ export interface CompareSettings {
 }
 
 /**
- * A document of another tool (Sloth, OpenSLO, ...): not an error, kept for a later converter.
+ * A document of another tool that Tollgate does not read (Sloth AlertWindows, OpenSLO v1alpha, ...): not an error.
  * `source` is the document's first line.
  */
 export interface ForeignDocument {

@@ -5,6 +5,7 @@
 import type { NameMatch, Sli, SloDefinition, SloPeriod, SpanBadCondition } from './model.js';
 import type { SourcePos } from './problem.js';
 import type { WireSlo } from './wire-slo.js';
+import { API_VERSION } from './wire-common.js';
 
 export const SLO_DEFAULTS = {
   minEvents: 10,
@@ -40,6 +41,7 @@ export function sloFromWire(wire: WireSlo, source: SourcePos): SloDefinition {
     },
     dependsOn: spec.depends_on ?? [],
     source,
+    origin: { spec: API_VERSION, shortName: wire.metadata.name },
   };
 }
 

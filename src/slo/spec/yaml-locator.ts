@@ -75,3 +75,12 @@ function child(doc: Document.Parsed, parent: unknown, segment: PropertyKey): { k
   }
   return null;
 }
+
+/** A locator for the node at `prefix`: a document written as one item of a top-level list. */
+export function locatorBelow(at: YamlLocator, prefix: YamlPath): YamlLocator {
+  return {
+    has: (path) => at.has([...prefix, ...path]),
+    valueAt: (path) => at.valueAt([...prefix, ...path]),
+    keyAt: (path) => at.keyAt([...prefix, ...path]),
+  };
+}

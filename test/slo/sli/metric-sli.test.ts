@@ -54,6 +54,7 @@ const errorRatioSlo = (service: string): SloDefinition => ({
   alerting: { minEvents: 10, customWindows: null },
   dependsOn: [],
   source: { file: 'metric-sli.test.yaml', line: 1, column: 1 },
+  origin: { spec: 'tollgate.dev/v1', shortName: `${service}-availability` },
 });
 
 const latencySlo = (service: string, thresholdMs = 250): SloDefinition => ({

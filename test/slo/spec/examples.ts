@@ -66,6 +66,7 @@ export const checkoutAvailability = (): SloDefinition => ({
   alerting: { minEvents: 10, customWindows: null },
   dependsOn: ['payments-availability'],
   source: { file: 'checkout.yaml', line: 4, column: 9 },
+  origin: { spec: 'tollgate.dev/v1', shortName: 'checkout-availability' },
 });
 
 export const paymentsAvailability = (): SloDefinition => ({
@@ -84,6 +85,7 @@ export const paymentsAvailability = (): SloDefinition => ({
   alerting: { minEvents: 10, customWindows: null },
   dependsOn: [],
   source: { file: 'payments.yaml', line: 4, column: 9 },
+  origin: { spec: 'tollgate.dev/v1', shortName: 'payments-availability' },
 });
 
 export const checkoutProd = (): GatePolicy => ({

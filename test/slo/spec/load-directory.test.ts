@@ -95,7 +95,8 @@ describe('runValidate', () => {
         `${INVALID}/bad.yaml:7:3: unknown field "objectve"`,
         `${INVALID}/bad.yaml:11:28: duration_over must be a duration like 300ms (units ms, s, m, h, d, w), got "300 ms"`,
         `${INVALID}/good.yaml:4:9: duplicate SLO name "checkout-availability" (first defined at ${INVALID}/dupe.yaml:4:9)`,
-        '1 SLO, 0 gate policies, 1 foreign document (not checked): 4 problems',
+        `${INVALID}/sloth-file.yml:8:22: invalid PromQL (with {{.window}} as 5m): 1:47: parse error: unclosed left parenthesis`,
+        '1 SLO, 0 gate policies, 1 foreign document (not checked): 5 problems',
       ],
     });
   });

@@ -63,6 +63,7 @@ describe('loading the documents from the format spec', () => {
       alerting: { minEvents: 10, customWindows: null },
       dependsOn: [],
       source: { file: 'demo.yaml', line: 4, column: 9 },
+      origin: { spec: 'tollgate.dev/v1', shortName: 'demo' },
     });
   });
 
@@ -227,22 +228,22 @@ describe('SLI sources', () => {
 
 describe('foreign documents', () => {
   it('returns documents of other tools as foreign results with their position, not as problems', () => {
-    const sloth = `apiVersion: sloth.slok.dev/v1\nkind: PrometheusServiceLevel\nmetadata: {name: checkout}\nspec: {service: checkout}\n`;
-    const openslo = `apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: checkout}\n`;
+    const sloth = `apiVersion: sloth.slok.dev/v1\nkind: AlertWindows\nmetadata: {name: checkout}\nspec: {sloPeriod: 7d}\n`;
+    const openslo = `apiVersion: openslo/v1alpha\nkind: SLO\nmetadata: {name: checkout}\n`;
     const result = loadSloSources([{ path: 'mixed.yaml', text: `${sloth}---\n${openslo}---\n${sloYaml(MINIMAL_SPEC)}` }]);
     expect(result.problems).toEqual([]);
     expect(result.slos.map((s) => s.name)).toEqual(['demo']);
     expect(result.foreign).toEqual([
       {
         apiVersion: 'sloth.slok.dev/v1',
-        kind: 'PrometheusServiceLevel',
-        document: { apiVersion: 'sloth.slok.dev/v1', kind: 'PrometheusServiceLevel', metadata: { name: 'checkout' }, spec: { service: 'checkout' } },
+        kind: 'AlertWindows',
+        document: { apiVersion: 'sloth.slok.dev/v1', kind: 'AlertWindows', metadata: { name: 'checkout' }, spec: { sloPeriod: '7d' } },
         source: { file: 'mixed.yaml', line: 1, column: 1 },
       },
       {
-        apiVersion: 'openslo/v1',
+        apiVersion: 'openslo/v1alpha',
         kind: 'SLO',
-        document: { apiVersion: 'openslo/v1', kind: 'SLO', metadata: { name: 'checkout' } },
+        document: { apiVersion: 'openslo/v1alpha', kind: 'SLO', metadata: { name: 'checkout' } },
         source: { file: 'mixed.yaml', line: 6, column: 1 },
       },
     ]);

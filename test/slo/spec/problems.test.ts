@@ -125,7 +125,7 @@ describe('problems in an SLO document', () => {
     ],
     ['an unknown kind', edit('kind: SLO', 'kind: Slo'), ['demo.yaml:2:7: unknown kind "Slo", expected SLO or GatePolicy']],
     ['an unknown Tollgate apiVersion', edit('tollgate.dev/v1', 'tollgate.dev/v2'), ['demo.yaml:1:13: unknown apiVersion "tollgate.dev/v2", expected tollgate.dev/v1']],
-    ['a missing apiVersion', edit('apiVersion: tollgate.dev/v1\n', ''), ['demo.yaml:1:1: missing required field "apiVersion"']],
+    ['a missing apiVersion', edit('apiVersion: tollgate.dev/v1\n', ''), ['demo.yaml:1:1: missing required field "apiVersion" (or "version: prometheus/v1" for a Sloth file)']],
     ['a document that is a list', '- a\n- b\n', ['demo.yaml:1:1: a document must be a mapping with apiVersion, kind, metadata and spec, got a list']],
     ['an alias without an anchor', edit('service: checkout', 'service: *svc'), ['demo.yaml:1:1: invalid YAML: Unresolved alias (the anchor must be set before the alias): svc']],
   ])('reports %s', (_, text, expected) => {

@@ -1,0 +1,117 @@
+/**
+ * @module engine/promql-sli
+ * SLIs written in PromQL (Sloth and OpenSLO files), evaluated by Tollgate's PromQL engine over the
+ * stored metrics, as Sloth's recording rules would be by Prometheus: for each window, the queries
+ * with `{{.window}}` set to the window's length, at the evaluation instant. Timeslices: the same
+ * queries over each slice, as one range evaluation per query.
+ *
+ * Counts are the queries' values (for `rate()` queries, events per second): ratios are what Sloth
+ * computes; the split by release is not available, since the queries do not keep config_hash.
+ */
+import { evaluateInstant, evaluateRange, MAX_RANGE_POINTS, parsePromql, type QueryResult, type Series, type SeriesSource } from '../promql/index.js';
+import { countSlices, type SliCounts, type SliceCounts, type WindowCounts } from '../slo/sli/index.js';
+import { fillWindow, type PromqlSli, type SloDefinition } from '../slo/spec/index.js';
+import type { WindowPlan } from './plan.js';
+
+export async function promqlSliCounts(slo: SloDefinition, sli: PromqlSli, plan: WindowPlan, nowMs: number, metrics: SeriesSource): Promise<SliCounts> {
+  const source = sharedReads(metrics);
+  if (slo.budgeting.kind === 'timeslices') {
+    const sliceSeconds = slo.budgeting.windowSeconds;
+    const first = Math.min(...plan.windows.map((w) => w.startSeconds));
+    const slices = await sliceCounts(slo, sli, sliceSeconds, first, nowMs, source);
+    return countSlices(slices, { windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds, sliceSeconds, targetFraction: slo.budgeting.targetFraction });
+  }
+  const total: Record<string, WindowCounts> = {};
+  // Longest first: its reads cover every shorter window's, which then come from memory.
+  for (const w of [...plan.windows].sort((a, b) => a.startSeconds - b.startSeconds)) {
+    const window = `${plan.endMinuteSeconds + 60 - w.startSeconds}s`;
+    const value = async (template: string, role: string): Promise<number> =>
+      singleValue(await evaluateInstant(parsePromql(fillWindow(template, window)), nowMs, source), slo, role, w.key);
+    const numerator = await value(sli.numeratorQuery, sli.totalQuery === null ? 'ratio' : sli.counts);
+    const denominator = sli.totalQuery === null ? null : await value(sli.totalQuery, 'total');
+    total[w.key] = counts(sli, numerator, denominator);
+  }
+  return { total, byRelease: new Map() };
+}
+
+/** Bad and total events from the query values; a ratio query is one event whose badness is the ratio. */
+function counts(sli: PromqlSli, numerator: number, total: number | null): WindowCounts {
+  if (total === null) {
+    if (!Number.isFinite(numerator)) return { totalEvents: 0, badEvents: 0 };
+    const ratio = Math.min(1, Math.max(0, numerator));
+    return { totalEvents: 1, badEvents: sli.counts === 'bad' ? ratio : 1 - ratio };
+  }
+  if (!Number.isFinite(total) || total <= 0 || !Number.isFinite(numerator)) return { totalEvents: 0, badEvents: 0 };
+  // rate() extrapolates each series on its own, so "good" may come out a hair above "total".
+  const bad = sli.counts === 'bad' ? numerator : total - numerator;
+  return { totalEvents: total, badEvents: Math.min(total, Math.max(0, bad)) };
+}
+
+/** Each slice's counts: the queries with the slice's length as window, evaluated at each slice's end. */
+async function sliceCounts(slo: SloDefinition, sli: PromqlSli, sliceSeconds: number, fromSeconds: number, nowMs: number, source: SeriesSource): Promise<SliceCounts[]> {
+  const stepMs = sliceSeconds * 1000;
+  const firstEnd = (Math.floor(fromSeconds / sliceSeconds) + 1) * stepMs;
+  // The current slice is evaluated at its end too: no data lies beyond now.
+  const lastEnd = (Math.floor(nowMs / stepMs) + 1) * stepMs;
+  const window = `${sliceSeconds}s`;
+  const series = async (template: string): Promise<Map<number, number>> => {
+    const expr = parsePromql(fillWindow(template, window));
+    const out = new Map<number, number>();
+    // Prometheus' API limit applies to the evaluator too: long periods of short slices go in chunks.
+    for (let start = firstEnd; start <= lastEnd; start += MAX_RANGE_POINTS * stepMs) {
+      const end = Math.min(lastEnd, start + (MAX_RANGE_POINTS - 1) * stepMs);
+      const result = await evaluateRange(expr, start, end, stepMs, source);
+      if (result.resultType !== 'matrix') continue;
+      if (result.result.length > 1) throw tooManySeries(slo, template === sli.totalQuery ? 'total' : sli.counts, result.result.length, window);
+      for (const [t, v] of result.result[0]?.values ?? []) out.set(t * 1000, sampleNumber(v));
+    }
+    return out;
+  };
+  const numerators = await series(sli.numeratorQuery);
+  const totals = sli.totalQuery === null ? null : await series(sli.totalQuery);
+  const slices: SliceCounts[] = [];
+  for (let end = firstEnd; end <= lastEnd; end += stepMs) {
+    const c = counts(sli, numerators.get(end) ?? 0, totals === null ? null : (totals.get(end) ?? 0));
+    if (totals === null && !numerators.has(end)) continue; // no ratio, no events: a quiet slice
+    slices.push({ release: '', start: end / 1000 - sliceSeconds, counts: c });
+  }
+  return slices;
+}
+
+/** Sloth's queries end in sum(): one series. None is no events (Sloth adds `or vector(0)` for that). */
+function singleValue(result: QueryResult, slo: SloDefinition, role: string, windowKey: string): number {
+  if (result.resultType === 'scalar') return sampleNumber(result.result[1]);
+  if (result.resultType !== 'vector') throw new Error(`SLO ${slo.name}: the ${role} query returns a ${result.resultType}`);
+  if (result.result.length > 1) throw tooManySeries(slo, role, result.result.length, windowKey);
+  const only = result.result[0];
+  return only === undefined ? 0 : sampleNumber(only.value[1]);
+}
+
+const tooManySeries = (slo: SloDefinition, role: string, n: number, window: string): Error =>
+  new Error(`SLO ${slo.name}: the ${role} query returns ${n} series over ${window}; an SLI query must return one (wrap it in sum())`);
+
+/** Sample values as the API formats them. */
+function sampleNumber(text: string): number {
+  if (text === '+Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  return Number(text);
+}
+
+/**
+ * Every window asks for the same selectors over shorter and shorter spans: the first (longest)
+ * read of each selector serves the rest. Samples outside a request's span are ignored by the
+ * evaluator, so the wider read gives the same answer.
+ */
+function sharedReads(source: SeriesSource): SeriesSource {
+  const reads: Array<{ key: string; startMs: number; endMs: number; series: Promise<Series[]> }> = [];
+  return {
+    select(req, signal) {
+      const key = JSON.stringify(req.matchers);
+      const covering = reads.find((r) => r.key === key && r.startMs <= req.startMs && r.endMs >= req.endMs);
+      if (covering !== undefined) return covering.series;
+      const series = source.select(req, signal);
+      reads.push({ key, startMs: req.startMs, endMs: req.endMs, series });
+      return series;
+    },
+  };
+}
