@@ -35,7 +35,7 @@ export function createPromRoutes({ catalog }: { catalog: SeriesCatalog }): Hono 
   };
 
   const instant = handle(async (params, c) => {
-    const expr = parsePromql(required(params, 'query'));
+    const expr = parseQueryParam(params);
     const timeMs = parseTimeMs(params.get('time'), 'time', Date.now());
     const data = await withTimeout(params, (signal) => evaluateInstant(expr, timeMs, catalog, { signal, lookbackDeltaMs: LOOKBACK_DELTA_MS }));
     return c.json({ status: 'success', data });
@@ -44,7 +44,7 @@ export function createPromRoutes({ catalog }: { catalog: SeriesCatalog }): Hono 
   app.post('/api/v1/query', instant);
 
   const range = handle(async (params, c) => {
-    const expr = parsePromql(required(params, 'query'));
+    const expr = parseQueryParam(params);
     const { startMs, endMs, stepMs } = parseRange(params);
     const data = await withTimeout(params, (signal) => evaluateRange(expr, startMs, endMs, stepMs, catalog, { signal, lookbackDeltaMs: LOOKBACK_DELTA_MS }));
     return c.json({ status: 'success', data });
@@ -153,6 +153,16 @@ async function listSeries(catalog: SeriesCatalog, params: RequestParams, matches
     }
   }
   return [...out.values()];
+}
+
+/** Prometheus' API names the parameter in front of a parse error (not of evaluation errors). */
+function parseQueryParam(params: RequestParams): Expr {
+  try {
+    return parsePromql(required(params, 'query'));
+  } catch (e) {
+    if (e instanceof PromqlError && e.type === 'bad_data') throw new PromqlError('bad_data', `invalid parameter "query": ${e.message}`);
+    throw e;
+  }
 }
 
 function selectorMatchers(text: string): VectorSelector['matchers'] {

@@ -103,7 +103,7 @@ describe("Grafana's probes", () => {
       [{ query: '1', start: '100', end: '50', step: '10' }, /end timestamp must not be before start time/],
       [{ query: '1', start: '0', end: '50', step: '0' }, /zero or negative query resolution step/],
       [{ query: '1', start: '0', end: '200000', step: '1' }, /exceeded maximum resolution of 11,000 points/],
-      [{ query: 'rate(', start: '0', end: '10', step: '1' }, /parse error/],
+      [{ query: 'rate(', start: '0', end: '10', step: '1' }, /^invalid parameter "query": 1:6: parse error: /],
     ];
     for (const [form, message] of cases) {
       const { status, body } = await prom('/api/v1/query_range', form);
@@ -111,6 +111,12 @@ describe("Grafana's probes", () => {
       expect(body.errorType).toBe('bad_data');
       expect(body.error).toMatch(message);
     }
+  });
+
+  it('names the query parameter in front of a parse error, as Prometheus does', async () => {
+    const { status, body } = await prom('/api/v1/query', { query: 'sum(' });
+    expect(status).toBe(400);
+    expect(body.error).toMatch(/^invalid parameter "query": 1:5: parse error: /);
   });
 
   it('names what is unsupported instead of answering wrongly', async () => {
