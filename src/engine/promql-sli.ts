@@ -2,7 +2,7 @@
  * @module engine/promql-sli
  * SLIs written in PromQL (Sloth and OpenSLO files), evaluated by Tollgate's PromQL engine over the
  * stored metrics, as Sloth's recording rules would be by Prometheus: for each window, the queries
- * with `{{.window}}` set to the window's length, at the evaluation instant. Timeslices: the same
+ * with `{{.window}}` set to the window's length, at the end of the current minute. Timeslices: the same
  * queries over each slice, as one range evaluation per query.
  *
  * Counts are the queries' values (for `rate()` queries, events per second): ratios are what Sloth
@@ -21,12 +21,15 @@ export async function promqlSliCounts(slo: SloDefinition, sli: PromqlSli, plan: 
     const slices = await sliceCounts(slo, sli, sliceSeconds, first, nowMs, source);
     return countSlices(slices, { windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds, sliceSeconds, targetFraction: slo.budgeting.targetFraction });
   }
+  // Tollgate's windows end with the current minute: the queries are evaluated at its end, so the
+  // SLO series (series/slo-series.ts) give the same numbers for this minute.
+  const atMs = (plan.endMinuteSeconds + 60) * 1000;
   const total: Record<string, WindowCounts> = {};
   // Longest first: its reads cover every shorter window's, which then come from memory.
   for (const w of [...plan.windows].sort((a, b) => a.startSeconds - b.startSeconds)) {
     const window = `${plan.endMinuteSeconds + 60 - w.startSeconds}s`;
     const value = async (template: string, role: string): Promise<number> =>
-      singleValue(await evaluateInstant(parsePromql(fillWindow(template, window)), nowMs, source), slo, role, w.key);
+      singleValue(await evaluateInstant(parsePromql(fillWindow(template, window)), atMs, source), slo, role, w.key);
     const numerator = await value(sli.numeratorQuery, sli.totalQuery === null ? 'ratio' : sli.counts);
     const denominator = sli.totalQuery === null ? null : await value(sli.totalQuery, 'total');
     total[w.key] = counts(sli, numerator, denominator);
@@ -53,29 +56,43 @@ async function sliceCounts(slo: SloDefinition, sli: PromqlSli, sliceSeconds: num
   const firstEnd = (Math.floor(fromSeconds / sliceSeconds) + 1) * stepMs;
   // The current slice is evaluated at its end too: no data lies beyond now.
   const lastEnd = (Math.floor(nowMs / stepMs) + 1) * stepMs;
-  const window = `${sliceSeconds}s`;
-  const series = async (template: string): Promise<Map<number, number>> => {
+  const byEnd = await promqlSliOverRange(slo, sli, { windowSeconds: sliceSeconds, startMs: firstEnd, endMs: lastEnd, stepMs }, source);
+  return [...byEnd].map(([end, counts]) => ({ release: '', start: end / 1000 - sliceSeconds, counts }));
+}
+
+/**
+ * The SLI's counts over one window length at each step of a range, as Sloth's recording rules
+ * record them: the queries evaluated as range queries. Steps without a value are left out.
+ */
+export async function promqlSliOverRange(
+  slo: SloDefinition,
+  sli: PromqlSli,
+  range: { windowSeconds: number; startMs: number; endMs: number; stepMs: number },
+  metrics: SeriesSource,
+): Promise<Map<number, WindowCounts>> {
+  const { startMs, endMs, stepMs } = range;
+  const window = `${range.windowSeconds}s`;
+  const source = sharedReads(metrics);
+  const valuesOf = async (template: string, role: string): Promise<Map<number, number>> => {
     const expr = parsePromql(fillWindow(template, window));
     const out = new Map<number, number>();
-    // Prometheus' API limit applies to the evaluator too: long periods of short slices go in chunks.
-    for (let start = firstEnd; start <= lastEnd; start += MAX_RANGE_POINTS * stepMs) {
-      const end = Math.min(lastEnd, start + (MAX_RANGE_POINTS - 1) * stepMs);
+    // Prometheus' API limit applies to the evaluator too: long ranges of short steps go in chunks.
+    for (let start = startMs; start <= endMs; start += MAX_RANGE_POINTS * stepMs) {
+      const end = Math.min(endMs, start + (MAX_RANGE_POINTS - 1) * stepMs);
       const result = await evaluateRange(expr, start, end, stepMs, source);
       if (result.resultType !== 'matrix') continue;
-      if (result.result.length > 1) throw tooManySeries(slo, template === sli.totalQuery ? 'total' : sli.counts, result.result.length, window);
-      for (const [t, v] of result.result[0]?.values ?? []) out.set(t * 1000, sampleNumber(v));
+      if (result.result.length > 1) throw tooManySeries(slo, role, result.result.length, window);
+      for (const [t, v] of result.result[0]?.values ?? []) out.set(Math.round(t * 1000), sampleNumber(v));
     }
     return out;
   };
-  const numerators = await series(sli.numeratorQuery);
-  const totals = sli.totalQuery === null ? null : await series(sli.totalQuery);
-  const slices: SliceCounts[] = [];
-  for (let end = firstEnd; end <= lastEnd; end += stepMs) {
-    const c = counts(sli, numerators.get(end) ?? 0, totals === null ? null : (totals.get(end) ?? 0));
-    if (totals === null && !numerators.has(end)) continue; // no ratio, no events: a quiet slice
-    slices.push({ release: '', start: end / 1000 - sliceSeconds, counts: c });
+  const numerators = await valuesOf(sli.numeratorQuery, sli.totalQuery === null ? 'ratio' : sli.counts);
+  const totals = sli.totalQuery === null ? null : await valuesOf(sli.totalQuery, 'total');
+  const out = new Map<number, WindowCounts>();
+  for (const [t, v] of totals ?? numerators) {
+    out.set(t, totals === null ? counts(sli, v, null) : counts(sli, numerators.get(t) ?? 0, v));
   }
-  return slices;
+  return out;
 }
 
 /** Sloth's queries end in sum(): one series. None is no events (Sloth adds `or vector(0)` for that). */

@@ -25,9 +25,13 @@ export interface SeriesCatalog {
 }
 
 export function createSeriesCatalog({ store, registry, engine }: { store: Store; registry: SloRegistry | undefined; engine: SloEngine | undefined }): SeriesCatalog {
-  const derived: SeriesProvider[] = [createSpanMetricsProvider(store)];
-  if (registry !== undefined && engine !== undefined) derived.push(createSloSeriesProvider({ store, registry, engine }));
   const otlp = createOtlpMetricsProvider(store);
+  const derived: SeriesProvider[] = [createSpanMetricsProvider(store)];
+  if (registry !== undefined && engine !== undefined) {
+    // PromQL SLIs read the applications' metrics and the span series, never the SLO series themselves.
+    const metrics = createSeriesCatalog({ store, registry: undefined, engine: undefined });
+    derived.push(createSloSeriesProvider({ store, registry, engine, metrics }));
+  }
 
   /** A selector pinned to a derived family's name never reads the OTLP metric tables. */
   const providersFor = (matchers: readonly LabelMatcher[]): SeriesProvider[] => {

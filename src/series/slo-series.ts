@@ -14,14 +14,18 @@
  * Selecting with any `config_hash` matcher (e.g. `config_hash=~".+"`) splits the SLI series by
  * release; without one they are the SLO's totals, which is what Sloth's dashboards expect.
  *
- * SLIs the span rollup answers get a sample per minute; others (logs, metrics, raw-span SLIs) are
- * evaluated by the SLO engine once, for the window ending at the asked range's end.
+ * SLIs the span rollup answers get a sample per minute; PromQL SLIs (Sloth, OpenSLO) with a rolling
+ * period are evaluated as Sloth's recording rules would be, as range queries (a sample every 1 to
+ * 5 minutes); others (logs, metrics, raw-span SLIs, calendar periods) are evaluated by the SLO
+ * engine once, for the window ending at the asked range's end.
  */
 import type { SloEngine } from '../engine/engine.js';
+import { promqlSliOverRange } from '../engine/promql-sli.js';
+import type { SeriesSource } from '../promql/index.js';
 import { planWindows } from '../engine/plan.js';
 import type { SloRegistry } from '../engine/slo-registry.js';
 import { budgetRemaining, errorBudgetFraction, errorRatio, objectiveRatio } from '../slo/math/index.js';
-import { badCondition, fitsSpanRollup, matchFilters } from '../slo/sli/index.js';
+import { badCondition, fitsSpanRollup, matchFilters, type WindowCounts } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import type { Store } from '../store/index.js';
 import { matchesAll } from './matchers.js';
@@ -47,7 +51,13 @@ interface MinuteCounts {
   cumBad: Float64Array;
 }
 
-export function createSloSeriesProvider({ store, registry, engine }: { store: Store; registry: SloRegistry; engine: SloEngine }): SeriesProvider {
+export function createSloSeriesProvider({ store, registry, engine, metrics }: {
+  store: Store;
+  registry: SloRegistry;
+  engine: SloEngine;
+  /** What PromQL SLIs read (the other providers), for their series over a range. */
+  metrics: SeriesSource;
+}): SeriesProvider {
   const namesFor = (slo: SloDefinition): string[] => [
     ...ALERT_WINDOWS.map(([w]) => `${SLI}${w}`), `${SLI}${periodLabel(slo)}`, ...CONSTANTS, ...DERIVED, INFO,
   ];
@@ -107,8 +117,14 @@ export function createSloSeriesProvider({ store, registry, engine }: { store: St
     if (lastSample < firstSample) return [];
     const minutes: number[] = [];
     const perMinute = fitsSpanRollup(slo) && slo.budgeting.kind === 'occurrences';
+    const promql = slo.sli.kind === 'promql' && slo.budgeting.kind === 'occurrences' && slo.period.kind === 'rolling' ? slo.sli : null;
     if (perMinute) for (let m = firstSample; m <= lastSample; m += 60) minutes.push(m);
-    else minutes.push(lastSample);
+    else if (promql !== null) {
+      // About a thousand samples a range, never further apart than the 5-minute lookback, so every step finds one.
+      const spacing = Math.min(300, Math.max(60, Math.ceil((lastSample - firstSample) / 1000 / 60) * 60));
+      for (let m = Math.ceil(firstSample / spacing) * spacing; m <= lastSample; m += spacing) minutes.push(m);
+      if (minutes.length === 0) minutes.push(lastSample);
+    } else minutes.push(lastSample);
 
     // Each sample's windows: rolling ones have fixed lengths; a calendar period starts where its month or week did.
     const periodStart = (m: number): number => {
@@ -136,6 +152,22 @@ export function createSloSeriesProvider({ store, registry, engine }: { store: St
           return [w, { total: c.cumTotal[end]! - c.cumTotal[from]!, bad: c.cumBad[end]! - c.cumBad[from]! }];
         }));
       };
+    } else if (promql !== null) {
+      // Sloth's recording rules over the range: each window's queries as range queries, for the windows asked.
+      releases = [''];
+      const stepMs = minutes.length > 1 ? (minutes[1]! - minutes[0]!) * 1000 : 60_000;
+      const keys = new Set(names.flatMap((n) => n.startsWith(SLI) ? [n.slice(SLI.length)] : n === 'slo:current_burn_rate:ratio' ? ['5m'] : DERIVED.includes(n as never) ? [periodLabel(slo)] : []));
+      const windowSeconds = new Map<string, number>([...ALERT_WINDOWS, [periodLabel(slo), slo.period.kind === 'rolling' ? slo.period.days * 86_400 : 0]]);
+      const byWindow = new Map<string, Map<number, WindowCounts>>();
+      for (const key of keys) {
+        // The sample of minute M is the window ending with minute M, as for every SLO: evaluated at M + 1m.
+        const range = { windowSeconds: windowSeconds.get(key)!, startMs: (minutes[0]! + 60) * 1000, endMs: (minutes.at(-1)! + 60) * 1000, stepMs };
+        byWindow.set(key, await promqlSliOverRange(slo, promql, range, metrics));
+      }
+      ratiosAt = (_, m) => Object.fromEntries([...byWindow].map(([key, values]) => {
+        const c = values.get((m + 60) * 1000);
+        return [key, { total: c?.totalEvents ?? 0, bad: c?.badEvents ?? 0 }];
+      }));
     } else {
       const evaluation = await engine.evaluate(slo.name);
       const status = evaluation?.ok === true ? evaluation.value.status : undefined;

@@ -139,6 +139,16 @@ describe('SLO files from Sloth and OpenSLO', () => {
     expect(info.body.data.result[0]!.metric['sloth_spec']).toBe('prometheus/v1');
   });
 
+  it('records the Sloth-named SLI series over a range, as Sloth\'s recording rules would', async () => {
+    const end = Date.now() / 1000;
+    const query = encodeURIComponent('slo:sli_error:ratio_rate5m{sloth_id="myservice-requests-availability"}');
+    const { body } = await get<{ data: { result: Array<{ values: Array<[number, string]> }> } }>(`/api/v1/query_range?query=${query}&start=${end - 600}&end=${end}&step=60`);
+    const values = body.data.result[0]!.values.map(([, v]) => v);
+    expect(values).toHaveLength(11);
+    expect(values[0]).toBe('NaN'); // ten minutes before the data: no events in the window
+    expect(Number(values.at(-1))).toBeCloseTo(0.05, 12);
+  });
+
   it('gives the page alert Sloth\'s own condition, keyed by its sloth_id', async () => {
     const { body } = await get<{ data: { groups: Array<{ rules: Array<{ query: string; labels: Record<string, string> }> }> } }>('/api/v1/rules');
     const queries = body.data.groups.flatMap((g) => g.rules).map((r) => r.query).filter((q) => q.includes('myservice'));
