@@ -4,11 +4,18 @@
  * laptop size the UI is designed for.
  */
 import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/tollgate.js';
 
-export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'docs', 'screenshots');
+/**
+ * The README's screenshots are rewritten only when asked (`TOLLGATE_UPDATE_SCREENSHOTS=1 npx vitest run test/ui`),
+ * so a test run leaves the work tree clean; otherwise they go to a temporary directory for looking at.
+ */
+export const SCREENSHOT_DIR = process.env['TOLLGATE_UPDATE_SCREENSHOTS'] === '1'
+  ? path.join(REPO_ROOT, 'docs', 'screenshots')
+  : path.join(tmpdir(), 'tollgate-screenshots');
 export const VIEWPORT = { width: 1280, height: 800 } as const;
 
 export function launchChromium(): Promise<Browser> {

@@ -2,7 +2,8 @@
  * The web UI in Debian's chromium against a real in-process Tollgate fed with the demo shop's
  * traffic (the official OTel exporters, src/demo/shop.ts) and asked about its good and bad
  * releases. Every number a page shows is compared with the JSON answer it rendered; every page
- * must log no console error; each leaves a 1280×800 screenshot in docs/screenshots/.
+ * must log no console error; each leaves a 1280×800 screenshot (in docs/screenshots/ with
+ * TOLLGATE_UPDATE_SCREENSHOTS=1, see browser.ts).
  */
 import { copyFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
