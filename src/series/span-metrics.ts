@@ -84,32 +84,43 @@ export function createSpanMetricsProvider(store: Store): SeriesProvider {
       const families = familiesOf(req.matchers);
       if (families.length === 0) return [];
       const rows = await minutes(req, families);
-      const counters = new Map<string, { labels: Labels; steps: Map<number, number> }>();
-      const bump = (labels: Labels, minute: number, by: number) => {
-        if (!matchesAll(req.matchers, labels)) return;
-        const key = JSON.stringify(labels);
-        let c = counters.get(key);
-        if (c === undefined) counters.set(key, (c = { labels, steps: new Map() }));
-        c.steps.set(minute, (c.steps.get(minute) ?? 0) + by);
-      };
+      // Hot: a month of a busy service is hundreds of thousands of rows, so each row only adds to its
+      // group's minute; labels are built and matched once per series, not once per row and bucket.
+      const groups = new Map<string, { base: Labels; minutes: Map<number, MinuteTotals> }>();
       for (const row of rows) {
-        const base = baseLabels(row);
+        const key = `${row.service}\u0000${row.span_name}\u0000${row.kind}\u0000${row.status}\u0000${row.config_hash}\u0000${row.environment}`;
+        let group = groups.get(key);
+        if (group === undefined) groups.set(key, (group = { base: baseLabels(row), minutes: new Map() }));
         const minute = Number(row.minute);
+        let totals = group.minutes.get(minute);
+        if (totals === undefined) group.minutes.set(minute, (totals = { calls: 0, sumSeconds: 0, byBucket: new Float64Array(LE_LABELS.length) }));
         const calls = Number(row.calls);
-        if (families.includes(CALLS)) bump({ __name__: CALLS, ...base }, minute, calls);
-        if (families.includes(COUNT)) bump({ __name__: COUNT, ...base }, minute, calls);
-        if (families.includes(SUM)) bump({ __name__: SUM, ...base }, minute, Number(row.sum_ns) / 1e9);
+        totals.calls += calls;
+        totals.sumSeconds += Number(row.sum_ns) / 1e9;
+        totals.byBucket[bucketIndex(row.bucket)]! += calls;
+      }
+      const out: Series[] = [];
+      const emit = (labels: Labels, valueOf: (t: MinuteTotals) => number, group: { minutes: Map<number, MinuteTotals> }) => {
+        if (!matchesAll(req.matchers, labels)) return;
+        const steps = new Map<number, number>();
+        for (const [minute, totals] of group.minutes) steps.set(minute, valueOf(totals));
+        out.push(asCounter(labels, steps, req));
+      };
+      for (const group of groups.values()) {
+        if (families.includes(CALLS)) emit({ __name__: CALLS, ...group.base }, (t) => t.calls, group);
+        if (families.includes(COUNT)) emit({ __name__: COUNT, ...group.base }, (t) => t.calls, group);
+        if (families.includes(SUM)) emit({ __name__: SUM, ...group.base }, (t) => t.sumSeconds, group);
         if (families.includes(BUCKET)) {
-          const bucketSeconds = Number(BigInt(row.bucket) / 1_000n) / 1e6;
           // Cumulative buckets: a span counts in every bucket whose bound is at or above its own. Every
           // bucket is a series, as in a real histogram: histogram_quantile reads the empty ones as lower bounds.
-          LE_LABELS.forEach((le, i) => {
-            const counts = i === LE_LABELS.length - 1 || BOUNDS_SECONDS[i]! >= bucketSeconds - 1e-12;
-            bump({ __name__: BUCKET, ...base, le }, minute, counts ? calls : 0);
-          });
+          LE_LABELS.forEach((le, i) => emit({ __name__: BUCKET, ...group.base, le }, (t) => {
+            let cumulative = 0;
+            for (let j = 0; j <= i; j++) cumulative += t.byBucket[j]!;
+            return cumulative;
+          }, group));
         }
       }
-      return [...counters.values()].map(({ labels, steps }) => asCounter(labels, steps, req));
+      return out;
     },
 
     async listSeries(req) {
@@ -156,6 +167,26 @@ export function createSpanMetricsProvider(store: Store): SeriesProvider {
       return [...out.values()];
     },
   };
+}
+
+interface MinuteTotals {
+  calls: number;
+  sumSeconds: number;
+  /** Spans by the index of the first bucket bound at or above their own (not cumulative). */
+  byBucket: Float64Array;
+}
+
+const bucketIndexes = new Map<string, number>();
+/** The rollup's bucket (its bound in ns, as text) to the index of its `le` label. */
+function bucketIndex(bucketNs: string): number {
+  let index = bucketIndexes.get(bucketNs);
+  if (index === undefined) {
+    const bucketSeconds = Number(BigInt(bucketNs) / 1_000n) / 1e6;
+    const found = BOUNDS_SECONDS.findIndex((b) => b >= bucketSeconds - 1e-12);
+    index = found === -1 ? LE_LABELS.length - 1 : found;
+    bucketIndexes.set(bucketNs, index);
+  }
+  return index;
 }
 
 function baseLabels(row: Pick<MinuteRow, 'service' | 'span_name' | 'kind' | 'status' | 'config_hash' | 'environment'>): Labels {
