@@ -3,7 +3,7 @@
  * How much of the error budget a period's events have spent, and how long the rest lasts at a given burn rate
  * (SRE Workbook ch. 5, tables 5-4 and 5-6). Arithmetic is exact with one rounding, so 30d / 1000 is 2592 s.
  */
-import { divideRatios, multiplyRatios, ratio, ratioFromNumber, ratioToNumber, subtractRatios } from './decimal.js';
+import { decimalFromNumber, divideRatios, multiplyRatios, ratio, ratioFromNumber, ratioToNumber, subtractRatios } from './decimal.js';
 import { budgetRatio, exactBurnRate, type WindowCounts } from './burn-rate.js';
 
 const ONE = ratio(1n, 1n);
@@ -19,6 +19,8 @@ export function budgetConsumed(periodCounts: WindowCounts, budgetFraction: numbe
  * 1 when there was no traffic: an SLO nobody used has not spent its budget.
  */
 export function budgetRemaining(periodCounts: WindowCounts, budgetFraction: number): number {
+  const fast = budgetRemainingOfWholeCounts(periodCounts, budgetFraction);
+  if (fast !== undefined) return fast;
   const consumed = exactBurnRate(periodCounts, budgetRatio(budgetFraction));
   return consumed === null ? 1 : ratioToNumber(subtractRatios(ONE, consumed));
 }
@@ -50,4 +52,27 @@ export function timeToExhaustFullBudgetSeconds(burnRate: number, periodSeconds: 
 export function budgetConsumedByBurn(burnRate: number, durationSeconds: number, periodSeconds: number): number {
   const spent = multiplyRatios(ratioFromNumber(burnRate), ratioFromNumber(durationSeconds));
   return ratioToNumber(divideRatios(spent, ratioFromNumber(periodSeconds)));
+}
+
+const budgetDecimals = new Map<number, { units: number; scale: number }>();
+
+/**
+ * Hot path (the SLO series ask for every minute of a month). With whole counts and a budget of
+ * u·10^-s, the remaining budget is exactly (total·u − bad·10^s) / (total·u); while both sides stay
+ * below 2^53 they are exact doubles, and one division gives the correctly rounded value, the same
+ * double as the exact path. undefined when that does not hold.
+ */
+function budgetRemainingOfWholeCounts(c: WindowCounts, budgetFraction: number): number | undefined {
+  if (!Number.isSafeInteger(c.totalEvents) || !Number.isSafeInteger(c.badEvents) || c.totalEvents <= 0) return undefined;
+  let d = budgetDecimals.get(budgetFraction);
+  if (d === undefined) {
+    if (!Number.isFinite(budgetFraction) || budgetFraction <= 0 || budgetFraction > 1) return undefined;
+    const exact = decimalFromNumber(budgetFraction);
+    d = { units: Number(exact.units), scale: exact.scale };
+    budgetDecimals.set(budgetFraction, d);
+  }
+  const denominator = c.totalEvents * d.units;
+  const spent = c.badEvents * 10 ** d.scale;
+  if (!Number.isSafeInteger(denominator) || !Number.isSafeInteger(spent) || d.scale > 22) return undefined;
+  return (denominator - spent) / denominator;
 }

@@ -7,6 +7,8 @@ import {
   timeToExhaustFullBudgetSeconds,
   type WindowCounts,
 } from '../../../src/slo/math/index.js';
+import { budgetRatio, errorRatio, exactBurnRate, exactErrorRatio } from '../../../src/slo/math/burn-rate.js';
+import { ratio, ratioToNumber, subtractRatios } from '../../../src/slo/math/decimal.js';
 
 const DAY = 86_400;
 const DAYS_30 = 30 * DAY;
@@ -86,5 +88,21 @@ describe('budgetConsumedByBurn', () => {
     [1, DAYS_30, DAYS_30, 1],
   ])('burning %s× for %i s of a %i s period spends %s of the budget', (rate, durationSeconds, periodSeconds, expected) => {
     expect(budgetConsumedByBurn(rate, durationSeconds, periodSeconds)).toBe(expected);
+  });
+});
+
+describe('the whole-count fast paths', () => {
+  it('give the same doubles as the exact arithmetic', () => {
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+    for (const budget of [0.001, 0.0005, 0.05, 0.1, 0.3, 0.00001, 0.123456789]) {
+      for (let i = 0; i < 2_000; i++) {
+        const totalEvents = 1 + random(i % 2 === 0 ? 1_000 : 2_000_000_000);
+        const counts = { totalEvents, badEvents: random(totalEvents + 1) };
+        const exactRemaining = ratioToNumber(subtractRatios(ratio(1n, 1n), exactBurnRate(counts, budgetRatio(budget))!));
+        expect(budgetRemaining(counts, budget)).toBe(exactRemaining);
+        expect(errorRatio(counts)).toBe(ratioToNumber(exactErrorRatio(counts)!));
+      }
+    }
   });
 });
