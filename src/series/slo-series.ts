@@ -17,15 +17,17 @@
  * SLIs the span rollup answers get a sample per minute; PromQL SLIs (Sloth, OpenSLO) with a rolling
  * period are evaluated as Sloth's recording rules would be, as range queries (a sample every 1 to
  * 5 minutes); others (logs, metrics, raw-span SLIs, calendar periods) are evaluated by the SLO
- * engine once, for the window ending at the asked range's end.
+ * engine once, for the window ending at the asked range's end. The rollup SLOs of one selector are
+ * read in one statement, over only the minutes the asked windows need (`ratio_rate5m` over a month
+ * reads a month, not the month before it too).
  */
 import type { SloEngine } from '../engine/engine.js';
 import { promqlSliOverRange } from '../engine/promql-sli.js';
 import type { SeriesSource } from '../promql/index.js';
 import { planWindows } from '../engine/plan.js';
 import type { SloRegistry } from '../engine/slo-registry.js';
-import { budgetRemaining, errorBudgetFraction, errorRatio, objectiveRatio } from '../slo/math/index.js';
-import { badCondition, fitsSpanRollup, matchFilters, type WindowCounts } from '../slo/sli/index.js';
+import { budgetRemaining, errorBudgetFraction, errorRatio, objectiveRatio, periodBounds } from '../slo/math/index.js';
+import { badCondition, fitsSpanRollup, matchFilters } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import type { Store } from '../store/index.js';
 import { matchesAll } from './matchers.js';
@@ -73,156 +75,103 @@ export function createSloSeriesProvider({ store, registry, engine, metrics }: {
     });
   }
 
-  async function minuteCounts(slo: SloDefinition, fromMinute: number, toMinute: number, splitByRelease: boolean): Promise<Map<string, MinuteCounts>> {
-    if (slo.sli.kind !== 'spans') throw new Error('minuteCounts: span SLIs only');
-    const params: Record<string, unknown> = { service: slo.service, from: fromMinute, to: toMinute };
-    const bad = badCondition(slo.sli.bad, params, true);
-    const rows = await store.query<{ config_hash: string; minute: string | number; total: string; bad: string }>(
-      `SELECT ${splitByRelease ? 'ConfigHash' : "''"} AS config_hash, toUInt32(Minute) AS minute, sum(Count) AS total, sumIf(Count, ${bad}) AS bad
-       FROM tollgate_span_rollup_1m
-       WHERE ServiceName = {service:String} AND Minute >= toDateTime({from:UInt32}) AND Minute <= toDateTime({to:UInt32})${matchFilters(slo.sli.match, params, true)}
-       GROUP BY config_hash, minute`,
-      params,
-    );
-    const length = (toMinute - fromMinute) / 60 + 1;
-    const byRelease = new Map<string, { total: Float64Array; bad: Float64Array }>();
+  /**
+   * Per-minute counts of every rollup-answered SLO of a selection in ONE statement (on chDB planning a
+   * statement costs more than reading pre-aggregated rows), as arrays per SLO and release, so the
+   * answer is a few rows rather than one per minute.
+   */
+  async function rollupMinutes(wanted: ReadonlyArray<{ slo: SloDefinition; fromMinute: number }>, toMinute: number, splitByRelease: boolean): Promise<Array<Map<string, MinuteCounts>>> {
+    const params: Record<string, unknown> = { to: toMinute };
+    const parts = wanted.map(({ slo, fromMinute }, k) => {
+      if (slo.sli.kind !== 'spans') throw new Error('rollupMinutes: span SLIs only');
+      const prefix = `s${k}_`;
+      params[`${prefix}service`] = slo.service;
+      params[`${prefix}from`] = fromMinute;
+      const bad = badCondition(slo.sli.bad, params, true, prefix);
+      return `SELECT ${k} AS slo, config_hash, groupArray(minute) AS minutes, groupArray(total) AS totals, groupArray(bad) AS bads FROM (
+         SELECT ${splitByRelease ? 'ConfigHash' : "''"} AS config_hash, toUInt32(Minute) AS minute, toFloat64(sum(Count)) AS total, toFloat64(sumIf(Count, ${bad})) AS bad
+         FROM tollgate_span_rollup_1m
+         WHERE ServiceName = {${prefix}service:String} AND Minute >= toDateTime({${prefix}from:UInt32}) AND Minute <= toDateTime({to:UInt32})${matchFilters(slo.sli.match, params, true, prefix)}
+         GROUP BY config_hash, minute)
+       GROUP BY config_hash`;
+    });
+    const out = wanted.map(() => new Map<string, MinuteCounts>());
+    if (parts.length === 0) return out;
+    const rows = await store.query<{ slo: number; config_hash: string; minutes: number[]; totals: number[]; bads: number[] }>(parts.join('\nUNION ALL\n'), params);
+    const perMinute = wanted.map(({ fromMinute }) => ({ fromMinute, length: (toMinute - fromMinute) / 60 + 1 }));
     for (const row of rows) {
-      let r = byRelease.get(row.config_hash);
-      if (r === undefined) byRelease.set(row.config_hash, (r = { total: new Float64Array(length), bad: new Float64Array(length) }));
-      const i = (Number(row.minute) - fromMinute) / 60;
-      r.total[i] = Number(row.total);
-      r.bad[i] = Number(row.bad);
+      const { fromMinute, length } = perMinute[row.slo]!;
+      const total = new Float64Array(length);
+      const bad = new Float64Array(length);
+      row.minutes.forEach((minute, i) => {
+        total[(minute - fromMinute) / 60] = row.totals[i]!;
+        bad[(minute - fromMinute) / 60] = row.bads[i]!;
+      });
+      out[row.slo]!.set(row.config_hash, prefixSums(fromMinute, total, bad));
     }
-    if (!splitByRelease && !byRelease.has('')) byRelease.set('', { total: new Float64Array(length), bad: new Float64Array(length) });
-    const out = new Map<string, MinuteCounts>();
-    for (const [hash, r] of byRelease) {
-      const cumTotal = new Float64Array(length + 1);
-      const cumBad = new Float64Array(length + 1);
-      for (let i = 0; i < length; i++) {
-        cumTotal[i + 1] = cumTotal[i]! + r.total[i]!;
-        cumBad[i + 1] = cumBad[i]! + r.bad[i]!;
-      }
-      out.set(hash, { firstMinute: fromMinute, cumTotal, cumBad });
-    }
+    wanted.forEach(({ fromMinute }, k) => {
+      if (!splitByRelease && !out[k]!.has('')) out[k]!.set('', prefixSums(fromMinute, new Float64Array(perMinute[k]!.length), new Float64Array(perMinute[k]!.length)));
+    });
     return out;
   }
 
-  async function seriesOf(slo: SloDefinition, names: readonly string[], req: SelectRequest): Promise<Series[]> {
-    const budget = valueOf(errorBudgetFraction(slo.objectivePercent));
-    const objective = valueOf(objectiveRatio(slo.objectivePercent));
-    const base = sloLabels(slo);
-    const splitByRelease = req.matchers.some((m) => m.name === 'config_hash');
+  /** Sample minutes of an SLO's series for a request, and which data answers them. */
+  function sampling(slo: SloDefinition, req: SelectRequest): { minutes: number[]; source: 'rollup' | 'promql' | 'engine' } {
     const firstSample = Math.ceil(req.startMs / 60_000) * 60;
     const lastSample = Math.floor(req.endMs / 60_000) * 60;
-    if (lastSample < firstSample) return [];
+    if (lastSample < firstSample) return { minutes: [], source: 'engine' };
     const minutes: number[] = [];
-    const perMinute = fitsSpanRollup(slo) && slo.budgeting.kind === 'occurrences';
-    const promql = slo.sli.kind === 'promql' && slo.budgeting.kind === 'occurrences' && slo.period.kind === 'rolling' ? slo.sli : null;
-    if (perMinute) for (let m = firstSample; m <= lastSample; m += 60) minutes.push(m);
-    else if (promql !== null) {
+    if (fitsSpanRollup(slo) && slo.budgeting.kind === 'occurrences') {
+      for (let m = firstSample; m <= lastSample; m += 60) minutes.push(m);
+      return { minutes, source: 'rollup' };
+    }
+    if (slo.sli.kind === 'promql' && slo.budgeting.kind === 'occurrences' && slo.period.kind === 'rolling') {
       // About a thousand samples a range, never further apart than the 5-minute lookback, so every step finds one.
       const spacing = Math.min(300, Math.max(60, Math.ceil((lastSample - firstSample) / 1000 / 60) * 60));
       for (let m = Math.ceil(firstSample / spacing) * spacing; m <= lastSample; m += spacing) minutes.push(m);
-      if (minutes.length === 0) minutes.push(lastSample);
-    } else minutes.push(lastSample);
-
-    // Each sample's windows: rolling ones have fixed lengths; a calendar period starts where its month or week did.
-    const periodStart = (m: number): number => {
-      if (slo.period.kind === 'rolling') return m + 60 - slo.period.days * 86_400;
-      const plan = planWindows(slo, m * 1000);
-      return plan.windows.find((w) => w.key === plan.periodKey)!.startSeconds;
-    };
-    const windowStarts = (m: number): Record<string, number> => ({
-      ...Object.fromEntries(ALERT_WINDOWS.map(([w, seconds]) => [w, m + 60 - seconds])),
-      [periodLabel(slo)]: periodStart(m),
-    });
-
-    let ratiosAt: (hash: string, m: number) => Record<string, { total: number; bad: number }>;
-    let releases: string[];
-    if (perMinute) {
-      const earliest = Math.min(periodStart(firstSample), firstSample + 60 - ALERT_WINDOWS.at(-1)![1]);
-      const counts = await minuteCounts(slo, earliest, lastSample, splitByRelease);
-      releases = [...counts.keys()];
-      ratiosAt = (hash, m) => {
-        const c = counts.get(hash)!;
-        const at = (minute: number) => Math.max(0, Math.min(c.cumTotal.length - 1, (minute - c.firstMinute) / 60));
-        const end = at(m + 60);
-        return Object.fromEntries(Object.entries(windowStarts(m)).map(([w, start]) => {
-          const from = at(start);
-          return [w, { total: c.cumTotal[end]! - c.cumTotal[from]!, bad: c.cumBad[end]! - c.cumBad[from]! }];
-        }));
-      };
-    } else if (promql !== null) {
-      // Sloth's recording rules over the range: each window's queries as range queries, for the windows asked.
-      releases = [''];
-      const stepMs = minutes.length > 1 ? (minutes[1]! - minutes[0]!) * 1000 : 60_000;
-      const keys = new Set(names.flatMap((n) => n.startsWith(SLI) ? [n.slice(SLI.length)] : n === 'slo:current_burn_rate:ratio' ? ['5m'] : DERIVED.includes(n as never) ? [periodLabel(slo)] : []));
-      const windowSeconds = new Map<string, number>([...ALERT_WINDOWS, [periodLabel(slo), slo.period.kind === 'rolling' ? slo.period.days * 86_400 : 0]]);
-      const byWindow = new Map<string, Map<number, WindowCounts>>();
-      for (const key of keys) {
-        // The sample of minute M is the window ending with minute M, as for every SLO: evaluated at M + 1m.
-        const range = { windowSeconds: windowSeconds.get(key)!, startMs: (minutes[0]! + 60) * 1000, endMs: (minutes.at(-1)! + 60) * 1000, stepMs };
-        byWindow.set(key, await promqlSliOverRange(slo, promql, range, metrics));
-      }
-      ratiosAt = (_, m) => Object.fromEntries([...byWindow].map(([key, values]) => {
-        const c = values.get((m + 60) * 1000);
-        return [key, { total: c?.totalEvents ?? 0, bad: c?.badEvents ?? 0 }];
-      }));
-    } else {
-      const evaluation = await engine.evaluate(slo.name);
-      const status = evaluation?.ok === true ? evaluation.value.status : undefined;
-      const plan = planWindows(slo, lastSample * 1000);
-      releases = splitByRelease ? (status?.releases.map((r) => r.config_hash) ?? []) : [''];
-      ratiosAt = (hash) => {
-        const numbers = (key: string) => {
-          if (hash !== '') {
-            const r = key === plan.periodKey ? status?.releases.find((x) => x.config_hash === hash) : undefined;
-            return { total: r?.total ?? 0, bad: r?.bad ?? 0 };
-          }
-          const w = status?.windows[key];
-          return { total: w?.total ?? 0, bad: w?.bad ?? 0 };
-        };
-        return { ...Object.fromEntries(ALERT_WINDOWS.map(([w]) => [w, numbers(w)])), [periodLabel(slo)]: numbers(plan.periodKey) };
-      };
+      return minutes.length === 0 ? { minutes: [lastSample], source: 'promql' } : { minutes, source: 'promql' };
     }
+    return { minutes: [lastSample], source: 'engine' };
+  }
 
-    // Every series of a release reads the same windows at each minute: count them once per (release, minute).
-    const computed = new Map<string, Record<string, { total: number; bad: number }>>();
-    const counted = ratiosAt;
-    ratiosAt = (hash, m) => {
-      const key = `${hash}\u0000${m}`;
-      let r = computed.get(key);
-      if (r === undefined) computed.set(key, (r = counted(hash, m)));
-      return r;
-    };
-
+  async function seriesOf(slo: SloDefinition, names: readonly string[], req: SelectRequest, minutes: readonly number[], windows: WindowsOf): Promise<Series[]> {
+    const budget = valueOf(errorBudgetFraction(slo.objectivePercent));
+    const objective = valueOf(objectiveRatio(slo.objectivePercent));
+    const base = sloLabels(slo);
+    const period = periodLabel(slo);
+    const timestampsMs = minutes.map((m) => m * 1000);
     const out: Series[] = [];
-    const emit = (labels: Labels, value: (m: number) => number) => {
+    const emit = (labels: Labels, value: (i: number) => number) => {
       if (!matchesAll(req.matchers, labels)) return;
-      out.push({ labels, timestampsMs: minutes.map((m) => m * 1000), values: minutes.map(value) });
+      out.push({ labels, timestampsMs, values: Array.from(minutes, (_, i) => value(i)) });
     };
-    const ratio = (c: { total: number; bad: number }) => errorRatio({ totalEvents: c.total, badEvents: c.bad }) ?? NaN;
+    const ratio = (w: WindowSeries, i: number) => errorRatio({ totalEvents: w.total[i]!, badEvents: w.bad[i]! }) ?? NaN;
+    const bounds = calendarBounds(slo);
     for (const name of names) {
       if (name === INFO) emit({ __name__: INFO, ...base, sloth_mode: 'cli-gen-prom', sloth_spec: slo.origin.spec, sloth_version: 'tollgate', sloth_objective: String(slo.objectivePercent) }, () => 1);
       else if (name === 'slo:objective:ratio') emit({ __name__: name, ...base }, () => objective);
       else if (name === 'slo:error_budget:ratio') emit({ __name__: name, ...base }, () => budget);
       else if (name === 'slo:time_period:days') {
-        emit({ __name__: name, ...base }, (m) => (slo.period.kind === 'rolling' ? slo.period.days : planWindows(slo, m * 1000).periodSeconds / 86_400));
-      }
-      else {
-        for (const hash of releases) {
+        emit({ __name__: name, ...base }, (i) => {
+          if (slo.period.kind === 'rolling') return slo.period.days;
+          const b = bounds(minutes[i]!);
+          return (b.endMs - b.startMs) / 86_400_000;
+        });
+      } else {
+        for (const hash of await windows.releases()) {
           const labels = hash === '' ? base : { ...base, config_hash: hash };
-          const period = periodLabel(slo);
           if (name.startsWith(SLI)) {
-            const w = name.slice(SLI.length);
-            emit({ __name__: name, ...labels, sloth_window: w }, (m) => ratio(ratiosAt(hash, m)[w]!));
-          } else if (name === 'slo:current_burn_rate:ratio') emit({ __name__: name, ...labels }, (m) => ratio(ratiosAt(hash, m)['5m']!) / budget);
-          else if (name === 'slo:period_burn_rate:ratio') emit({ __name__: name, ...labels }, (m) => ratio(ratiosAt(hash, m)[period]!) / budget);
-          else if (name === 'slo:period_error_budget_remaining:ratio') {
-            emit({ __name__: name, ...labels }, (m) => {
-              const c = ratiosAt(hash, m)[period]!;
-              return budgetRemaining({ totalEvents: c.total, badEvents: c.bad }, budget);
-            });
+            const w = await windows.of(hash, name.slice(SLI.length));
+            emit({ __name__: name, ...labels, sloth_window: name.slice(SLI.length) }, (i) => ratio(w, i));
+          } else if (name === 'slo:current_burn_rate:ratio') {
+            const w = await windows.of(hash, '5m');
+            emit({ __name__: name, ...labels }, (i) => ratio(w, i) / budget);
+          } else if (name === 'slo:period_burn_rate:ratio') {
+            const w = await windows.of(hash, period);
+            emit({ __name__: name, ...labels }, (i) => ratio(w, i) / budget);
+          } else if (name === 'slo:period_error_budget_remaining:ratio') {
+            const w = await windows.of(hash, period);
+            emit({ __name__: name, ...labels }, (i) => budgetRemaining({ totalEvents: w.total[i]!, badEvents: w.bad[i]! }, budget));
           }
         }
       }
@@ -230,12 +179,94 @@ export function createSloSeriesProvider({ store, registry, engine, metrics }: {
     return out;
   }
 
+  /** An SLO's window counts at each sample minute, by release and window label, from what answers it. */
+  function windowsOf(slo: SloDefinition, minutes: readonly number[], source: 'rollup' | 'promql' | 'engine', rollup: Map<string, MinuteCounts> | undefined, splitByRelease: boolean): WindowsOf {
+    const starts = windowStarts(slo);
+    if (source === 'rollup') {
+      const counts = rollup!;
+      return {
+        releases: async () => [...counts.keys()],
+        of: async (hash, key) => {
+          const c = counts.get(hash)!;
+          const start = starts.get(key)!;
+          const at = (minute: number) => Math.max(0, Math.min(c.cumTotal.length - 1, (minute - c.firstMinute) / 60));
+          const w = { total: new Float64Array(minutes.length), bad: new Float64Array(minutes.length) };
+          minutes.forEach((m, i) => {
+            const end = at(m + 60);
+            const from = at(start(m));
+            w.total[i] = c.cumTotal[end]! - c.cumTotal[from]!;
+            w.bad[i] = c.cumBad[end]! - c.cumBad[from]!;
+          });
+          return w;
+        },
+      };
+    }
+    if (source === 'promql' && slo.sli.kind === 'promql' && slo.period.kind === 'rolling') {
+      // Sloth's recording rules over the range: each window's queries as range queries, for the windows asked.
+      const sli = slo.sli;
+      const seconds = new Map<string, number>([...ALERT_WINDOWS, [periodLabel(slo), slo.period.days * 86_400]]);
+      const stepMs = minutes.length > 1 ? (minutes[1]! - minutes[0]!) * 1000 : 60_000;
+      return {
+        releases: async () => [''],
+        of: async (_, key) => {
+          // The sample of minute M is the window ending with minute M, as for every SLO: evaluated at M + 1m.
+          const range = { windowSeconds: seconds.get(key)!, startMs: (minutes[0]! + 60) * 1000, endMs: (minutes.at(-1)! + 60) * 1000, stepMs };
+          const values = await promqlSliOverRange(slo, sli, range, metrics);
+          const w = { total: new Float64Array(minutes.length), bad: new Float64Array(minutes.length) };
+          minutes.forEach((m, i) => {
+            const c = values.get((m + 60) * 1000);
+            w.total[i] = c?.totalEvents ?? 0;
+            w.bad[i] = c?.badEvents ?? 0;
+          });
+          return w;
+        },
+      };
+    }
+    // The engine's one evaluation, for the window ending at the range's end.
+    const evaluation = engine.evaluate(slo.name);
+    const plan = planWindows(slo, minutes.at(-1)! * 1000);
+    const status = async () => {
+      const e = await evaluation;
+      return e?.ok === true ? e.value.status : undefined;
+    };
+    return {
+      releases: async () => (splitByRelease ? ((await status())?.releases.map((r) => r.config_hash) ?? []) : ['']),
+      of: async (hash, key) => {
+        const s = await status();
+        let numbers: { total: number; bad: number };
+        if (hash !== '') {
+          const r = key === periodLabel(slo) ? s?.releases.find((x) => x.config_hash === hash) : undefined;
+          numbers = { total: r?.total ?? 0, bad: r?.bad ?? 0 };
+        } else {
+          const w = s?.windows[key === periodLabel(slo) ? plan.periodKey : key];
+          numbers = { total: w?.total ?? 0, bad: w?.bad ?? 0 };
+        }
+        return { total: Float64Array.of(numbers.total), bad: Float64Array.of(numbers.bad) };
+      },
+    };
+  }
+
   return {
     mayMatch: (matchers) => selected(matchers).length > 0,
 
     async select(req) {
+      const splitByRelease = req.matchers.some((m) => m.name === 'config_hash');
+      const chosen = selected(req.matchers).map((c) => ({ ...c, ...sampling(c.slo, req) })).filter((c) => c.minutes.length > 0);
+      // Rollup SLOs read only the minutes their asked windows need, all in one statement.
+      const fromRollup = chosen.filter((c) => c.source === 'rollup');
+      const wanted = fromRollup.map(({ slo, names, minutes }) => {
+        const starts = windowStarts(slo);
+        const keys = windowKeysFor(slo, names);
+        const fromMinute = Math.min(minutes[0]!, ...[...keys].map((k) => starts.get(k)!(minutes[0]!)));
+        return { slo, fromMinute };
+      });
+      const lastMinute = Math.max(0, ...fromRollup.map((c) => c.minutes.at(-1)!));
+      const rollups = await rollupMinutes(wanted, lastMinute, splitByRelease);
       const out: Series[] = [];
-      for (const { slo, names } of selected(req.matchers)) out.push(...(await seriesOf(slo, names, req)));
+      for (const c of chosen) {
+        const rollup = c.source === 'rollup' ? rollups[fromRollup.indexOf(c)] : undefined;
+        out.push(...(await seriesOf(c.slo, c.names, req, c.minutes, computedOnce(windowsOf(c.slo, c.minutes, c.source, rollup, splitByRelease)))));
+      }
       return out;
     },
 
@@ -251,6 +282,79 @@ export function createSloSeriesProvider({ store, registry, engine, metrics }: {
       return [...names].map((metric) => ({ metric, type: 'gauge', help: 'Tollgate SLO series with Sloth\'s names', unit: '' }));
     },
   };
+}
+
+interface WindowSeries {
+  /** Indexed like the sample minutes. */
+  total: Float64Array;
+  bad: Float64Array;
+}
+
+interface WindowsOf {
+  releases(): Promise<string[]>;
+  /** '' for all releases together. */
+  of(release: string, windowLabel: string): Promise<WindowSeries>;
+}
+
+/** Several names read the same window (the period's burn rate and budget): each is computed once. */
+function computedOnce(windows: WindowsOf): WindowsOf {
+  const done = new Map<string, Promise<WindowSeries>>();
+  return {
+    releases: windows.releases,
+    of(release, windowLabel) {
+      const key = `${release}\u0000${windowLabel}`;
+      let w = done.get(key);
+      if (w === undefined) done.set(key, (w = windows.of(release, windowLabel)));
+      return w;
+    },
+  };
+}
+
+function prefixSums(firstMinute: number, total: Float64Array, bad: Float64Array): MinuteCounts {
+  const cumTotal = new Float64Array(total.length + 1);
+  const cumBad = new Float64Array(total.length + 1);
+  for (let i = 0; i < total.length; i++) {
+    cumTotal[i + 1] = cumTotal[i]! + total[i]!;
+    cumBad[i + 1] = cumBad[i]! + bad[i]!;
+  }
+  return { firstMinute, cumTotal, cumBad };
+}
+
+/** The calendar period around a minute, looked up again only when a sample crosses into the next one. */
+function calendarBounds(slo: SloDefinition): (minute: number) => { startMs: number; endMs: number } {
+  let bounds: { startMs: number; endMs: number } | undefined;
+  return (minute) => {
+    const ms = minute * 1000;
+    if (slo.period.kind === 'rolling') throw new Error('calendarBounds: rolling period');
+    if (bounds === undefined || ms < bounds.startMs || ms >= bounds.endMs) {
+      bounds = periodBounds({ kind: 'calendar', calendar: slo.period.calendar, timeZone: slo.period.timeZone }, ms);
+    }
+    return bounds;
+  };
+}
+
+/** Each window label's first minute for the window ending with minute m: alert windows and the period. */
+function windowStarts(slo: SloDefinition): Map<string, (m: number) => number> {
+  const starts = new Map<string, (m: number) => number>(ALERT_WINDOWS.map(([w, seconds]) => [w, (m: number) => m + 60 - seconds]));
+  if (slo.period.kind === 'rolling') {
+    const seconds = slo.period.days * 86_400;
+    starts.set(periodLabel(slo), (m) => m + 60 - seconds);
+  } else {
+    const bounds = calendarBounds(slo);
+    starts.set(periodLabel(slo), (m) => Math.floor(bounds(m).startMs / 60_000) * 60);
+  }
+  return starts;
+}
+
+/** The windows the asked names read. */
+function windowKeysFor(slo: SloDefinition, names: readonly string[]): Set<string> {
+  const keys = new Set<string>();
+  for (const n of names) {
+    if (n.startsWith(SLI)) keys.add(n.slice(SLI.length));
+    else if (n === 'slo:current_burn_rate:ratio') keys.add('5m');
+    else if ((DERIVED as readonly string[]).includes(n)) keys.add(periodLabel(slo));
+  }
+  return keys;
 }
 
 function sloLabels(slo: SloDefinition): Labels {
