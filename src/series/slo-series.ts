@@ -76,41 +76,50 @@ export function createSloSeriesProvider({ store, registry, engine, metrics }: {
   }
 
   /**
-   * Per-minute counts of every rollup-answered SLO of a selection in ONE statement (on chDB planning a
-   * statement costs more than reading pre-aggregated rows), as arrays per SLO and release, so the
-   * answer is a few rows rather than one per minute.
+   * Per-minute counts of every rollup-answered SLO of a selection in ONE scan (on chDB planning a
+   * statement costs more than reading pre-aggregated rows): a pair of sumIf columns per SLO, as
+   * the engine batches them, returned as arrays per release so the answer is a few rows.
    */
   async function rollupMinutes(wanted: ReadonlyArray<{ slo: SloDefinition; fromMinute: number }>, toMinute: number, splitByRelease: boolean): Promise<Array<Map<string, MinuteCounts>>> {
-    const params: Record<string, unknown> = { to: toMinute };
-    const parts = wanted.map(({ slo, fromMinute }, k) => {
+    const out = wanted.map(() => new Map<string, MinuteCounts>());
+    if (wanted.length === 0) return out;
+    const fromMinute = Math.min(...wanted.map((w) => w.fromMinute));
+    const params: Record<string, unknown> = { services: [...new Set(wanted.map((w) => w.slo.service))], from: fromMinute, to: toMinute };
+    const columns = wanted.map(({ slo, fromMinute: from }, k) => {
       if (slo.sli.kind !== 'spans') throw new Error('rollupMinutes: span SLIs only');
       const prefix = `s${k}_`;
       params[`${prefix}service`] = slo.service;
-      params[`${prefix}from`] = fromMinute;
+      params[`${prefix}from`] = from;
+      const match = `ServiceName = {${prefix}service:String} AND Minute >= toDateTime({${prefix}from:UInt32})${matchFilters(slo.sli.match, params, true, prefix).replaceAll('\n ', '')}`;
       const bad = badCondition(slo.sli.bad, params, true, prefix);
-      return `SELECT ${k} AS slo, config_hash, groupArray(minute) AS minutes, groupArray(total) AS totals, groupArray(bad) AS bads FROM (
-         SELECT ${splitByRelease ? 'ConfigHash' : "''"} AS config_hash, toUInt32(Minute) AS minute, toFloat64(sum(Count)) AS total, toFloat64(sumIf(Count, ${bad})) AS bad
-         FROM tollgate_span_rollup_1m
-         WHERE ServiceName = {${prefix}service:String} AND Minute >= toDateTime({${prefix}from:UInt32}) AND Minute <= toDateTime({to:UInt32})${matchFilters(slo.sli.match, params, true, prefix)}
-         GROUP BY config_hash, minute)
-       GROUP BY config_hash`;
+      return { inner: `toFloat64(sumIf(Count, ${match})) AS t${k}, toFloat64(sumIf(Count, ${match} AND ${bad})) AS b${k}`, outer: `groupArray(t${k}) AS t${k}, groupArray(b${k}) AS b${k}` };
     });
-    const out = wanted.map(() => new Map<string, MinuteCounts>());
-    if (parts.length === 0) return out;
-    const rows = await store.query<{ slo: number; config_hash: string; minutes: number[]; totals: number[]; bads: number[] }>(parts.join('\nUNION ALL\n'), params);
-    const perMinute = wanted.map(({ fromMinute }) => ({ fromMinute, length: (toMinute - fromMinute) / 60 + 1 }));
-    for (const row of rows) {
-      const { fromMinute, length } = perMinute[row.slo]!;
-      const total = new Float64Array(length);
-      const bad = new Float64Array(length);
-      row.minutes.forEach((minute, i) => {
-        total[(minute - fromMinute) / 60] = row.totals[i]!;
-        bad[(minute - fromMinute) / 60] = row.bads[i]!;
-      });
-      out[row.slo]!.set(row.config_hash, prefixSums(fromMinute, total, bad));
-    }
-    wanted.forEach(({ fromMinute }, k) => {
-      if (!splitByRelease && !out[k]!.has('')) out[k]!.set('', prefixSums(fromMinute, new Float64Array(perMinute[k]!.length), new Float64Array(perMinute[k]!.length)));
+    const rows = await store.query<Record<string, number[]> & { config_hash: string; minutes: number[] }>(
+      `SELECT config_hash, groupArray(minute) AS minutes, ${columns.map((c) => c.outer).join(', ')}
+       FROM (
+         SELECT ${splitByRelease ? 'ConfigHash' : "''"} AS config_hash, toUInt32(Minute) AS minute, ${columns.map((c) => c.inner).join(', ')}
+         FROM tollgate_span_rollup_1m
+         WHERE ServiceName IN {services:Array(String)} AND Minute >= toDateTime({from:UInt32}) AND Minute <= toDateTime({to:UInt32})
+         GROUP BY config_hash, minute)
+       GROUP BY config_hash`,
+      params,
+    );
+    wanted.forEach(({ fromMinute: from }, k) => {
+      const length = (toMinute - from) / 60 + 1;
+      for (const row of rows) {
+        const totals = row[`t${k}`]!;
+        // Split by release, a release of another service has no events here: it is not this SLO's.
+        if (splitByRelease && !totals.some((t) => t > 0)) continue;
+        const total = new Float64Array(length);
+        const bad = new Float64Array(length);
+        row.minutes.forEach((minute, i) => {
+          if (minute < from) return;
+          total[(minute - from) / 60] = totals[i]!;
+          bad[(minute - from) / 60] = row[`b${k}`]![i]!;
+        });
+        out[k]!.set(row.config_hash, prefixSums(from, total, bad));
+      }
+      if (!splitByRelease && !out[k]!.has('')) out[k]!.set('', prefixSums(from, new Float64Array(length), new Float64Array(length)));
     });
     return out;
   }

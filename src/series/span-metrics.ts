@@ -38,42 +38,47 @@ const fromLabel = (table: Readonly<Record<string, string>>, label: string): stri
 const BOUNDS_SECONDS = DURATION_BUCKET_BOUNDS_MS.map((ms) => ms / 1000);
 const LE_LABELS = [...BOUNDS_SECONDS.map(formatFloatPlain), '+Inf'];
 
-interface MinuteRow {
+/** One series' minutes as arrays (a row per series and bucket, not per minute: far less to parse). */
+interface SeriesRow {
   service: string;
   span_name: string;
   kind: string;
   status: string;
   config_hash: string;
   environment: string;
-  minute: string | number;
   bucket: string;
-  calls: string;
-  sum_ns: string;
+  minutes: number[];
+  calls: number[];
+  sum_ns: number[];
 }
 
 export function createSpanMetricsProvider(store: Store): SeriesProvider {
   const familiesOf = (matchers: readonly LabelMatcher[]): Family[] =>
     FAMILIES.filter((f) => matchesAll(matchers.filter((m) => m.name === '__name__'), { __name__: f }));
 
-  async function minutes(req: SelectRequest, families: readonly Family[]): Promise<MinuteRow[]> {
+  async function minutes(req: SelectRequest, families: readonly Family[]): Promise<SeriesRow[]> {
     const params: Record<string, unknown> = {
       from: Math.floor(req.startMs / 60_000) * 60 - 60, to: Math.floor(req.endMs / 60_000) * 60, limit: MAX_SELECTED_ROWS + 1,
     };
     const where = ['Minute >= toDateTime({from:UInt32})', 'Minute <= toDateTime({to:UInt32})', ...pushedDown(req.matchers, params)];
     // Bucket rows are only needed for the histogram's buckets; the rest sums across them.
     const byBucket = families.includes(BUCKET);
-    const rows = await store.query<MinuteRow>(
-      `SELECT ServiceName AS service, SpanName AS span_name, SpanKind AS kind, StatusCode AS status, ConfigHash AS config_hash,
-              Environment AS environment, toUInt32(Minute) AS minute, ${byBucket ? 'DurationBucketNs' : '0'} AS bucket,
-              sum(Count) AS calls, sum(DurationSumNs) AS sum_ns
-       FROM tollgate_span_rollup_1m
-       WHERE ${where.join(' AND ')}
-       GROUP BY service, span_name, kind, status, config_hash, environment, minute, bucket
-       ORDER BY minute
-       LIMIT {limit:UInt64}`,
+    const rows = await store.query<SeriesRow>(
+      `SELECT service, span_name, kind, status, config_hash, environment, bucket,
+              groupArray(minute) AS minutes, groupArray(calls) AS calls, groupArray(sum_ns) AS sum_ns
+       FROM (
+         SELECT ServiceName AS service, SpanName AS span_name, SpanKind AS kind, StatusCode AS status, ConfigHash AS config_hash,
+                Environment AS environment, toUInt32(Minute) AS minute, ${byBucket ? 'DurationBucketNs' : '0'} AS bucket,
+                toFloat64(sum(Count)) AS calls, toFloat64(sum(DurationSumNs)) AS sum_ns
+         FROM tollgate_span_rollup_1m
+         WHERE ${where.join(' AND ')}
+         GROUP BY service, span_name, kind, status, config_hash, environment, minute, bucket
+         LIMIT {limit:UInt64})
+       GROUP BY service, span_name, kind, status, config_hash, environment, bucket`,
       params,
     );
-    if (rows.length > MAX_SELECTED_ROWS) throw new TooManySamplesError(`span metrics: more than ${MAX_SELECTED_ROWS.toLocaleString('en-US')} rollup rows in the window; narrow the selector or the time range`);
+    const selected = rows.reduce((n, r) => n + r.minutes.length, 0);
+    if (selected > MAX_SELECTED_ROWS) throw new TooManySamplesError(`span metrics: more than ${MAX_SELECTED_ROWS.toLocaleString('en-US')} rollup rows in the window; narrow the selector or the time range`);
     return rows;
   }
 
@@ -84,20 +89,21 @@ export function createSpanMetricsProvider(store: Store): SeriesProvider {
       const families = familiesOf(req.matchers);
       if (families.length === 0) return [];
       const rows = await minutes(req, families);
-      // Hot: a month of a busy service is hundreds of thousands of rows, so each row only adds to its
-      // group's minute; labels are built and matched once per series, not once per row and bucket.
+      // Hot: a month of a busy service is hundreds of thousands of minutes, so each only adds to its
+      // group's minute; labels are built and matched once per series, not once per minute and bucket.
       const groups = new Map<string, { base: Labels; minutes: Map<number, MinuteTotals> }>();
       for (const row of rows) {
         const key = `${row.service}\u0000${row.span_name}\u0000${row.kind}\u0000${row.status}\u0000${row.config_hash}\u0000${row.environment}`;
         let group = groups.get(key);
         if (group === undefined) groups.set(key, (group = { base: baseLabels(row), minutes: new Map() }));
-        const minute = Number(row.minute);
-        let totals = group.minutes.get(minute);
-        if (totals === undefined) group.minutes.set(minute, (totals = { calls: 0, sumSeconds: 0, byBucket: new Float64Array(LE_LABELS.length) }));
-        const calls = Number(row.calls);
-        totals.calls += calls;
-        totals.sumSeconds += Number(row.sum_ns) / 1e9;
-        totals.byBucket[bucketIndex(row.bucket)]! += calls;
+        const bucket = bucketIndex(row.bucket);
+        row.minutes.forEach((minute, i) => {
+          let totals = group.minutes.get(minute);
+          if (totals === undefined) group.minutes.set(minute, (totals = { calls: 0, sumSeconds: 0, byBucket: new Float64Array(LE_LABELS.length) }));
+          totals.calls += row.calls[i]!;
+          totals.sumSeconds += row.sum_ns[i]! / 1e9;
+          totals.byBucket[bucket]! += row.calls[i]!;
+        });
       }
       const out: Series[] = [];
       const emit = (labels: Labels, valueOf: (t: MinuteTotals) => number, group: { minutes: Map<number, MinuteTotals> }) => {
@@ -189,7 +195,7 @@ function bucketIndex(bucketNs: string): number {
   return index;
 }
 
-function baseLabels(row: Pick<MinuteRow, 'service' | 'span_name' | 'kind' | 'status' | 'config_hash' | 'environment'>): Labels {
+function baseLabels(row: Pick<SeriesRow, 'service' | 'span_name' | 'kind' | 'status' | 'config_hash' | 'environment'>): Labels {
   const labels: Labels = {
     job: row.service, service_name: row.service, span_name: row.span_name,
     span_kind: KIND_LABELS[row.kind] ?? row.kind, status_code: STATUS_LABELS[row.status] ?? row.status,
