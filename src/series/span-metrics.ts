@@ -106,24 +106,26 @@ export function createSpanMetricsProvider(store: Store): SeriesProvider {
         });
       }
       const out: Series[] = [];
-      const emit = (labels: Labels, valueOf: (t: MinuteTotals) => number, group: { minutes: Map<number, MinuteTotals> }) => {
-        if (!matchesAll(req.matchers, labels)) return;
-        const steps = new Map<number, number>();
-        for (const [minute, totals] of group.minutes) steps.set(minute, valueOf(totals));
-        out.push(asCounter(labels, steps, req));
-      };
       for (const group of groups.values()) {
-        if (families.includes(CALLS)) emit({ __name__: CALLS, ...group.base }, (t) => t.calls, group);
-        if (families.includes(COUNT)) emit({ __name__: COUNT, ...group.base }, (t) => t.calls, group);
-        if (families.includes(SUM)) emit({ __name__: SUM, ...group.base }, (t) => t.sumSeconds, group);
+        const minutes = [...group.minutes.keys()].sort((a, b) => a - b);
+        const totals = minutes.map((m) => group.minutes.get(m)!);
+        const emit = (labels: Labels, valueOf: (t: MinuteTotals) => number) => {
+          if (matchesAll(req.matchers, labels)) out.push(asCounter(labels, minutes, totals.map(valueOf), req));
+        };
+        if (families.includes(CALLS)) emit({ __name__: CALLS, ...group.base }, (t) => t.calls);
+        if (families.includes(COUNT)) emit({ __name__: COUNT, ...group.base }, (t) => t.calls);
+        if (families.includes(SUM)) emit({ __name__: SUM, ...group.base }, (t) => t.sumSeconds);
         if (families.includes(BUCKET)) {
           // Cumulative buckets: a span counts in every bucket whose bound is at or above its own. Every
           // bucket is a series, as in a real histogram: histogram_quantile reads the empty ones as lower bounds.
-          LE_LABELS.forEach((le, i) => emit({ __name__: BUCKET, ...group.base, le }, (t) => {
-            let cumulative = 0;
-            for (let j = 0; j <= i; j++) cumulative += t.byBucket[j]!;
-            return cumulative;
-          }, group));
+          const cumulative = totals.map((t) => {
+            let sum = 0;
+            return t.byBucket.map((count) => (sum += count));
+          });
+          LE_LABELS.forEach((le, i) => {
+            const labels = { __name__: BUCKET, ...group.base, le };
+            if (matchesAll(req.matchers, labels)) out.push(asCounter(labels, minutes, cumulative.map((c) => c[i]!), req));
+          });
         }
       }
       return out;
@@ -205,8 +207,8 @@ function baseLabels(row: Pick<SeriesRow, 'service' | 'span_name' | 'kind' | 'sta
   return labels;
 }
 
-function asCounter(labels: Labels, steps: ReadonlyMap<number, number>, req: SelectRequest): Series {
-  const minutes = [...steps.keys()].sort((a, b) => a - b);
+/** Per-minute counts (minutes ascending) as a counter's samples: 0 at the first minute's start, then the running total. */
+function asCounter(labels: Labels, minutes: readonly number[], counts: readonly number[], req: SelectRequest): Series {
   const timestampsMs: number[] = [];
   const values: number[] = [];
   let total = 0;
@@ -215,16 +217,16 @@ function asCounter(labels: Labels, steps: ReadonlyMap<number, number>, req: Sele
     timestampsMs.push(first * 1000);
     values.push(0);
   }
-  for (const m of minutes) {
-    total += steps.get(m)!;
+  minutes.forEach((m, i) => {
+    total += counts[i]!;
     const at = Math.min((m + 60) * 1000, req.endMs);
-    if (at < req.startMs) continue;
+    if (at < req.startMs) return;
     if (timestampsMs.at(-1) === at) values[values.length - 1] = total;
     else {
       timestampsMs.push(at);
       values.push(total);
     }
-  }
+  });
   return { labels, timestampsMs, values };
 }
 
