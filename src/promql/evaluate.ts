@@ -58,7 +58,7 @@ async function run(expr: Expr, grid: Grid, startMs: number, endMs: number, sourc
   const lookbackDeltaMs = opts.lookbackDeltaMs ?? 300_000;
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const limits = new Limits(opts.maxSamples ?? 50_000_000, Date.now() + timeoutMs, opts.signal);
-  const plans = planSelects(expr, { startMs, endMs, lookbackDeltaMs });
+  const plans = planSelects(expr, { startMs, endMs, lookbackDeltaMs, ...(grid.steps > 1 ? { stepMs: grid.stepMs } : {}) });
   const fetched = await fetchAll(plans, source, timeoutMs, opts.signal);
   const data = new Map<VectorSelector, RangeSeries[]>();
   plans.forEach((p, i) => {

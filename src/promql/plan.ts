@@ -11,6 +11,8 @@ export interface QueryTimes {
   startMs: number;
   endMs: number;
   lookbackDeltaMs: number;
+  /** A range query's step; absent for an instant query. */
+  stepMs?: number;
 }
 
 export interface SelectorPlan {
@@ -84,6 +86,14 @@ export function planSelects(expr: Expr, times: QueryTimes): SelectorPlan[] {
 }
 
 function selectorWindow(vs: VectorSelector, frame: SubqueryFrame, rangeMs: number, times: QueryTimes): SelectRequest {
+  const request = selectorSpan(vs, frame, rangeMs, times);
+  // Read only at the range query's own steps (not under a subquery, a range, an offset or @): a
+  // provider that makes its samples may make just the ones those reads pick (Prometheus' SelectHints).
+  const atStepsOnly = times.stepMs !== undefined && frame.rangeMs === 0 && frame.atMs === undefined && rangeMs === 0 && vs.offsetMs === 0 && vs.at === undefined;
+  return atStepsOnly ? { ...request, steps: { startMs: times.startMs, stepMs: times.stepMs! } } : request;
+}
+
+function selectorSpan(vs: VectorSelector, frame: SubqueryFrame, rangeMs: number, times: QueryTimes): SelectRequest {
   let start = frame.atMs ?? times.startMs;
   let end = frame.atMs ?? times.endMs;
   if (vs.at !== undefined) {

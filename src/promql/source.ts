@@ -13,6 +13,11 @@ export interface SelectRequest {
   /** Inclusive window of sample timestamps the evaluation reads. */
   startMs: number;
   endMs: number;
+  /**
+   * Set when the selector is read only at the times startMs + k·stepMs (after the lookback): the
+   * latest sample at or before each of those times is all the evaluation uses.
+   */
+  steps?: { startMs: number; stepMs: number };
 }
 
 export interface Series {

@@ -131,7 +131,14 @@ export function createSloSeriesProvider({ store, registry, engine, metrics }: {
     if (lastSample < firstSample) return { minutes: [], source: 'engine' };
     const minutes: number[] = [];
     if (fitsSpanRollup(slo) && slo.budgeting.kind === 'occurrences') {
-      for (let m = firstSample; m <= lastSample; m += 60) minutes.push(m);
+      if (req.steps !== undefined) {
+        // Read only at a range query's steps: the minute sample each step picks, not every minute.
+        const { startMs, stepMs } = req.steps;
+        for (let t = startMs; t <= req.endMs; t += stepMs) {
+          const m = Math.floor(t / 60_000) * 60;
+          if (m >= firstSample && m !== minutes.at(-1)) minutes.push(m);
+        }
+      } else for (let m = firstSample; m <= lastSample; m += 60) minutes.push(m);
       return { minutes, source: 'rollup' };
     }
     if (slo.sli.kind === 'promql' && slo.budgeting.kind === 'occurrences' && slo.period.kind === 'rolling') {

@@ -16,6 +16,8 @@ export interface SelectRequest {
   /** Sample timestamps needed, both ends inclusive. */
   startMs: number;
   endMs: number;
+  /** Set when only the latest sample at or before each step time startMs + k·stepMs is read (a range query's steps). */
+  steps?: { startMs: number; stepMs: number };
 }
 
 export type Labels = Record<string, string>;

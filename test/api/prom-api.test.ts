@@ -227,4 +227,23 @@ describe('SLO series with Sloth names', () => {
     // Minute 7's 5m window (minutes 3-7) holds no spans: no ratio, and Prometheus drops NaN? No: it keeps NaN.
     expect(values.find(([t]) => t === (base + 8 * MIN) / 1000)?.[1]).toBe('NaN');
   });
+
+  it('reads only the samples a range query picks, with the same values as instant queries at its steps', async () => {
+    // A step that is not whole minutes, starting mid-minute: every step picks the minute sample before it.
+    const start = base + 25_000;
+    const step = 90_000;
+    const expr = 'slo:sli_error:ratio_rate5m{sloth_slo="pay-availability"} or slo:period_error_budget_remaining:ratio{sloth_slo="pay-availability"}';
+    const range = (await prom<{ result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> }>('/api/v1/query_range', {
+      query: expr, start: String(start / 1000), end: String((start + 12 * step) / 1000), step: String(step / 1000),
+    })).body;
+    expect(range.data.result).toHaveLength(2);
+    for (let k = 0; k <= 12; k++) {
+      const at = start + k * step;
+      const single = await instant(expr, at);
+      for (const series of range.data.result) {
+        const same = single.data.result.find((r) => r.metric['__name__'] === series.metric['__name__']);
+        expect(series.values[k], `${series.metric['__name__']} at step ${k}`).toEqual([at / 1000, same!.value[1]]);
+      }
+    }
+  });
 });
