@@ -32,8 +32,7 @@ import { loadConfig } from '../src/config/index.js';
 import { createMemorySource, evaluateRange, parsePromql, planSelects } from '../src/promql/index.js';
 import { createSeriesCatalog, type Series } from '../src/series/index.js';
 import { startTollgate } from '../src/server.js';
-import { freePort, startDaemon } from '../test/helpers/daemon.js';
-import { hasPrometheus, PROMETHEUS_BINARY, PROMTOOL_BINARY, toOpenMetrics, type ApiResponse, type OracleSeries } from '../test/helpers/prometheus.js';
+import { hasPrometheus, PROMTOOL_BINARY, servePrometheusTsdb, toOpenMetrics, type ApiResponse, type OracleSeries } from '../test/helpers/prometheus.js';
 import { REPO_ROOT, tempDir, testEnv } from '../test/helpers/tollgate.js';
 
 const { values: args } = parseArgs({
@@ -382,23 +381,8 @@ async function createBlocks(series: readonly OracleSeries[], dir: string): Promi
  * the TSDB triggers it a minute after start and merges the 2-hour blocks level by level.
  */
 async function startPrometheusOn(dir: string): Promise<{ baseUrl: string; version: string; blocksBefore: number; blocksAfter: number; waitedSeconds: number; stop(): Promise<void> }> {
-  writeFileSync(path.join(dir, 'prometheus.yml'), 'global: {}\n');
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const { stop } = await startDaemon({
-    binary: PROMETHEUS_BINARY,
-    name: 'prometheus',
-    args: [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--storage.tsdb.retention.time=10y', // long retention: the blocks compact up to 31 days, as with any retention past 310 days
-      '--log.level=warn',
-    ],
-    baseUrl,
-    dir,
-    readyTimeoutMs: 60_000,
-  });
+  // A long retention also lets the blocks compact up to 31 days, as with any retention past 310 days.
+  const { baseUrl, stop } = await servePrometheusTsdb(dir, { readyTimeoutMs: 60_000 });
   const metric = async (name: string): Promise<number> => {
     const text = await (await fetch(`${baseUrl}/metrics`)).text();
     return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);

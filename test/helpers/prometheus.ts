@@ -81,18 +81,12 @@ const omTimestamp = (ms: number): string => (ms / 1000).toFixed(3);
  */
 export const storedTimestampMs = (ms: number): number => Math.trunc(Number(omTimestamp(ms)) * 1000);
 
-export async function startPrometheus(series: readonly OracleSeries[]): Promise<RunningPrometheus> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-prometheus-'));
-  const dataFile = path.join(dir, 'data.om');
-  const tsdb = path.join(dir, 'tsdb');
-  writeFileSync(dataFile, toOpenMetrics(series));
+/**
+ * Debian's Prometheus serving the TSDB in `dir`/tsdb read-only on a free loopback port, with a
+ * retention of 10 years (test data is old) and no scrape targets. `dir` is removed on stop.
+ */
+export async function servePrometheusTsdb(dir: string, { readyTimeoutMs }: { readyTimeoutMs: number }): Promise<{ baseUrl: string; stop(): Promise<void> }> {
   writeFileSync(path.join(dir, 'prometheus.yml'), 'global: {}\n');
-  try {
-    await promisify(execFile)(PROMTOOL_BINARY, ['tsdb', 'create-blocks-from', 'openmetrics', dataFile, tsdb], { maxBuffer: 16 << 20 });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const { stop } = await startDaemon({
@@ -100,15 +94,31 @@ export async function startPrometheus(series: readonly OracleSeries[]): Promise<
     name: 'prometheus',
     args: [
       `--config.file=${path.join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${tsdb}`,
+      `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      '--storage.tsdb.retention.time=10y', // the samples are from 2023; the default 15d would delete them
+      '--storage.tsdb.retention.time=10y',
       '--log.level=warn',
     ],
     baseUrl,
     dir,
-    readyTimeoutMs: READY_TIMEOUT_MS,
+    readyTimeoutMs,
   });
+  return { baseUrl, stop };
+}
+
+export async function startPrometheus(series: readonly OracleSeries[]): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-prometheus-'));
+  const dataFile = path.join(dir, 'data.om');
+  const tsdb = path.join(dir, 'tsdb');
+  writeFileSync(dataFile, toOpenMetrics(series));
+  try {
+    await promisify(execFile)(PROMTOOL_BINARY, ['tsdb', 'create-blocks-from', 'openmetrics', dataFile, tsdb], { maxBuffer: 16 << 20 });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  // The samples are from 2023; the default retention of 15d would delete them.
+  const { baseUrl, stop } = await servePrometheusTsdb(dir, { readyTimeoutMs: READY_TIMEOUT_MS });
   const api = async (endpoint: string, params: Record<string, string>): Promise<ApiResponse> => {
     const res = await fetch(`${baseUrl}/api/v1/${endpoint}`, { method: 'POST', body: new URLSearchParams(params) });
     return (await res.json()) as ApiResponse; // Prometheus answers JSON for success and errors alike
