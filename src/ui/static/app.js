@@ -208,6 +208,21 @@ export const releaseHref = (hash) => `/releases/${encodeURIComponent(hash)}`;
 export const traceHref = (id) => `/traces/${encodeURIComponent(id)}`;
 export const decisionHref = (id) => `/decisions/${encodeURIComponent(id)}`;
 
+/**
+ * A release's failures grouped by error type (the gate's top causes, a release's top errors): each
+ * with its share, example traces linked, and example log lines.
+ */
+export function errorCauses(causes, { id, empty }) {
+  if (causes.length === 0) return emptyState(empty);
+  return h('div', { id }, causes.map((c, i) => h('article', { class: 'cause' },
+    h('h3', null, `${i + 1}. ${c.error_type}`, h('span', { class: 'muted' }, ` in ${c.span_name} (${c.service})`)),
+    h('p', null, `${fmtCount(c.count)} failed spans, ${fmtPercent(c.share)} of this release's failures.`),
+    c.example_trace_ids.length === 0 ? null : h('p', null, 'Example traces: ',
+      c.example_trace_ids.map((traceId, j) => [j > 0 ? ', ' : null, link(traceHref(traceId), traceId.slice(0, 12), { class: 'mono trace-link', title: `trace ${traceId}`, 'aria-label': `trace ${traceId}` })])),
+    c.example_log_lines.length === 0 ? null : h('ul', { class: 'log-lines', 'aria-label': 'Example log lines' }, c.example_log_lines.map((l) => h('li', null, l))),
+  )));
+}
+
 /** The URL path after `prefix`, decoded: `/slos/checkout-availability` → `checkout-availability`. */
 export function pathParam(prefix) {
   return decodeURIComponent(location.pathname.slice(prefix.length).replace(/\/+$/, ''));

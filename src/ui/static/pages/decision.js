@@ -1,8 +1,8 @@
 // `/decisions/{id}`: the gate's answer in large type, then the checks, the top causes with their
 // example traces, the release's record beside its baseline, and the policy and SLO versions used.
 import {
-  api, decisionBadge, emptyState, facts, fmtBurn, fmtCount, fmtPercent, fmtRatio, fmtTime, h, link, pathParam, releaseHref,
-  runPage, section, setTitle, show, sloHref, stateBadge, table, traceHref,
+  api, decisionBadge, emptyState, errorCauses, facts, fmtBurn, fmtCount, fmtPercent, fmtRatio, fmtTime, h, link, pathParam, releaseHref,
+  runPage, section, setTitle, show, sloHref, stateBadge, table,
 } from '../app.js';
 
 const CHECK_NAMES = {
@@ -39,17 +39,6 @@ function checksTable(checks) {
       c.detail,
     ]),
   });
-}
-
-function causes(topCauses) {
-  if (topCauses.length === 0) return emptyState('No failed spans to show for this release.');
-  return h('div', { id: 'top-causes' }, topCauses.map((c, i) => h('article', { class: 'cause' },
-    h('h3', null, `${i + 1}. ${c.error_type}`, h('span', { class: 'muted' }, ` in ${c.span_name} (${c.service})`)),
-    h('p', null, `${fmtCount(c.count)} failed spans, ${fmtPercent(c.share)} of this release's failures.`),
-    c.example_trace_ids.length === 0 ? null : h('p', null, 'Example traces: ',
-      c.example_trace_ids.map((id, j) => [j > 0 ? ', ' : null, link(traceHref(id), id.slice(0, 12), { class: 'mono trace-link', title: `trace ${id}`, 'aria-label': `trace ${id}` })])),
-    c.example_log_lines.length === 0 ? null : h('ul', { class: 'log-lines', 'aria-label': 'Example log lines' }, c.example_log_lines.map((l) => h('li', null, l))),
-  )));
 }
 
 function recordsTable(records) {
@@ -92,7 +81,7 @@ runPage(async () => {
     ]),
     d.reasons.length === 0 ? null : section('Reasons', h('ul', { class: 'reasons' }, d.reasons.map((r) => h('li', null, r)))),
     section('Checks', checksTable(d.checks)),
-    section('Top causes', causes(d.evidence.top_causes ?? [])),
+    section('Top causes', errorCauses(d.evidence.top_causes ?? [], { id: 'top-causes', empty: 'No failed spans to show for this release.' })),
     section('The release beside its baseline', recordsTable(d.evidence.release_records)),
   );
 });

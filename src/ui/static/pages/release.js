@@ -1,8 +1,8 @@
 // `/releases/{config_hash}`: one release beside its baseline (the config that served before it),
 // per environment and per SLO, with its top errors and their example traces.
 import {
-  api, emptyState, facts, fmtCount, fmtMs, fmtPercent, fmtRatio, fmtTime, h, link, pathParam, releaseHref, runPage, section,
-  setTitle, show, sloHref, table, traceHref,
+  api, emptyState, errorCauses, facts, fmtCount, fmtMs, fmtRatio, fmtTime, h, link, pathParam, releaseHref, runPage, section,
+  setTitle, show, sloHref, table,
 } from '../app.js';
 
 /** "3.2× baseline" / "same as baseline" / "" when either side has no events. */
@@ -50,17 +50,6 @@ function slisTable(slis) {
   });
 }
 
-function topErrors(errors) {
-  if (errors.length === 0) return emptyState('No failed spans from this release.');
-  return h('div', { id: 'top-errors' }, errors.map((c, i) => h('article', { class: 'cause' },
-    h('h3', null, `${i + 1}. ${c.error_type}`, h('span', { class: 'muted' }, ` in ${c.span_name} (${c.service})`)),
-    h('p', null, `${fmtCount(c.count)} failed spans, ${fmtPercent(c.share)} of this release's failures.`),
-    c.example_trace_ids.length === 0 ? null : h('p', null, 'Example traces: ',
-      c.example_trace_ids.map((id, j) => [j > 0 ? ', ' : null, link(traceHref(id), id.slice(0, 12), { class: 'mono trace-link', title: `trace ${id}`, 'aria-label': `trace ${id}` })])),
-    c.example_log_lines.length === 0 ? null : h('ul', { class: 'log-lines', 'aria-label': 'Example log lines' }, c.example_log_lines.map((l) => h('li', null, l))),
-  )));
-}
-
 function deploymentsTable(deployments) {
   if (deployments.length === 0) return emptyState('No deploy events recorded for this release.', 'Argo CD notifications post them to /v1/deployments (README, Release gate).');
   return table({
@@ -83,7 +72,7 @@ runPage(async () => {
     ]),
     section('Release vs baseline', r.environments.length === 0 ? emptyState('No spans from this release yet.') : environmentsTable(r.environments)),
     section('SLOs', slisTable(r.slis)),
-    section('Top errors', topErrors(r.top_errors)),
+    section('Top errors', errorCauses(r.top_errors, { id: 'top-errors', empty: 'No failed spans from this release.' })),
     section('Deployments', deploymentsTable(r.deployments)),
   );
 });
