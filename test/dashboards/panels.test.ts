@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playScenario, shopScenario } from '../../src/demo/shop.js';
 import { REPO_ROOT, startInProcess, type InProcessTollgate } from '../helpers/tollgate.js';
+import { arr, obj, str, type Obj } from '../helpers/narrow.js';
 
 const DIR = path.join(REPO_ROOT, 'dashboards');
 const MIN = 60_000;
@@ -25,21 +26,6 @@ const STEP_SECONDS = 60;
 const BUILT_INS: Readonly<Record<string, string>> = { __rate_interval: '4m', __interval: '1m', __range: '1h', __range_s: '3600' };
 
 // ---------------------------------------------------------------------------------------------
-// Dashboard JSON arrives as unknown; these narrow it and name the spot when it is not as expected.
-
-type Obj = Record<string, unknown>;
-function obj(v: unknown, where: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: expected an object, got ${JSON.stringify(v)}`);
-  return v as Obj; // checked just above: a non-null, non-array object
-}
-function arr(v: unknown, where: string): unknown[] {
-  if (!Array.isArray(v)) throw new Error(`${where}: expected a list, got ${JSON.stringify(v)}`);
-  return v;
-}
-function str(v: unknown, where: string): string {
-  if (typeof v !== 'string') throw new Error(`${where}: expected a string, got ${JSON.stringify(v)}`);
-  return v;
-}
 
 interface Dashboard { file: string; json: Obj }
 interface Variable { name: string; query: string; allValue: string | undefined }

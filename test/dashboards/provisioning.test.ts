@@ -10,15 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { hashToken } from '../../src/auth/index.js';
 import { REPO_ROOT, startInProcess, type InProcessTollgate } from '../helpers/tollgate.js';
+import { obj, type Obj } from '../helpers/narrow.js';
 
 const DIR = path.join(REPO_ROOT, 'deploy/grafana');
 const READ_TOKEN = 'grafana-read-token-1';
 
-type Obj = Record<string, unknown>;
-function obj(v: unknown, where: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: expected a mapping, got ${JSON.stringify(v)}`);
-  return v as Obj; // checked just above: a non-null, non-array object
-}
 function first(v: unknown, where: string): Obj {
   if (!Array.isArray(v) || v.length !== 1) throw new Error(`${where}: expected a list of one, got ${JSON.stringify(v)}`);
   return obj(v[0], `${where}[0]`);

@@ -13,28 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { hashToken } from '../../src/auth/index.js';
 import { REPO_ROOT, startInProcess, tempDir, type InProcessTollgate } from '../helpers/tollgate.js';
+import { arr, obj, str, type Obj } from '../helpers/narrow.js';
 
 const DIR = path.join(REPO_ROOT, 'deploy/argocd');
 const GATE_TOKEN = 'argocd-gate-token-1';
 const TOKENS = JSON.stringify({ tokens: [{ name: 'argo-cd', sha256: hashToken(GATE_TOKEN), scopes: ['gate'] }] });
 
-// ---------------------------------------------------------------------------------------------
-// YAML arrives as unknown; these narrow it and name the spot when the shape is not as expected.
-
-type Obj = Record<string, unknown>;
-
-function obj(v: unknown, where: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`${where}: expected a mapping, got ${JSON.stringify(v)}`);
-  return v as Obj; // checked just above: a non-null, non-array object
-}
-function arr(v: unknown, where: string): unknown[] {
-  if (!Array.isArray(v)) throw new Error(`${where}: expected a list, got ${JSON.stringify(v)}`);
-  return v;
-}
-function str(v: unknown, where: string): string {
-  if (typeof v !== 'string') throw new Error(`${where}: expected a string, got ${JSON.stringify(v)}`);
-  return v;
-}
 /** The value at a dotted path (`spec.template.spec`); a missing step fails with the path so far. */
 function at(v: unknown, dotted: string): unknown {
   let current = v;
