@@ -14,16 +14,16 @@ import { fillWindow, type PromqlSli, type SloDefinition } from '../slo/spec/inde
 import type { WindowPlan } from './plan.js';
 
 export async function promqlSliCounts(slo: SloDefinition, sli: PromqlSli, plan: WindowPlan, nowMs: number, metrics: SeriesSource): Promise<SliCounts> {
-  const source = sharedReads(metrics);
   if (slo.budgeting.kind === 'timeslices') {
     const sliceSeconds = slo.budgeting.windowSeconds;
     const first = Math.min(...plan.windows.map((w) => w.startSeconds));
-    const slices = await sliceCounts(slo, sli, sliceSeconds, first, nowMs, source);
+    const slices = await sliceCounts(slo, sli, sliceSeconds, first, nowMs, metrics);
     return countSlices(slices, { windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds, sliceSeconds, targetFraction: slo.budgeting.targetFraction });
   }
   // Tollgate's windows end with the current minute: the queries are evaluated at its end, so the
   // SLO series (series/slo-series.ts) give the same numbers for this minute.
   const atMs = (plan.endMinuteSeconds + 60) * 1000;
+  const source = sharedReads(metrics);
   const total: Record<string, WindowCounts> = {};
   // Longest first: its reads cover every shorter window's, which then come from memory.
   for (const w of [...plan.windows].sort((a, b) => a.startSeconds - b.startSeconds)) {
