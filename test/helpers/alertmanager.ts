@@ -1,10 +1,11 @@
 /**
  * A real Alertmanager for tests: Debian's prometheus-alertmanager on a free loopback port, with
- * one `null` receiver and clustering off. `.ci/run` installs the package.
+ * one `null` receiver and clustering off. The suite's global setup installs the package.
  */
-import { accessSync, constants, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { requireBinary } from '../setup/real-parts.js';
 import { freePort, startDaemon } from './daemon.js';
 
 const BINARY = 'prometheus-alertmanager';
@@ -31,22 +32,9 @@ export interface RunningAlertmanager {
   stop(): Promise<void>;
 }
 
-function findBinary(): string {
-  const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/bin', '/usr/sbin'];
-  for (const dir of dirs) {
-    const candidate = path.join(dir, BINARY);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error(`${BINARY} was not found on PATH or in /usr/bin: install it with \`apt-get update && apt-get install -y prometheus-alertmanager\``);
-}
 
 export async function startAlertmanager(): Promise<RunningAlertmanager> {
-  const binary = findBinary();
+  const binary = requireBinary(BINARY);
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-alertmanager-'));
   writeFileSync(path.join(dir, 'alertmanager.yml'), CONFIG);
   const port = await freePort();

@@ -1,20 +1,21 @@
 /**
  * A real Prometheus (Debian's 2.42) as a PromQL oracle: samples written as OpenMetrics, turned
- * into TSDB blocks with promtool, served read-only on a free loopback port. `.ci/run` installs
- * the package; tests skip when /usr/bin/prometheus is absent.
+ * into TSDB blocks with promtool, served read-only on a free loopback port. The suite's global
+ * setup (test/setup/real-parts.ts) installs the package or stops the run saying how to.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { requireBinary } from '../setup/real-parts.js';
 import { freePort, startDaemon } from './daemon.js';
 
-export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
-export const PROMTOOL_BINARY = '/usr/bin/promtool';
 const READY_TIMEOUT_MS = 30_000;
 
-export const hasPrometheus = (): boolean => existsSync(PROMETHEUS_BINARY) && existsSync(PROMTOOL_BINARY);
+/** Debian's binaries (package `prometheus`); the error says how to install them when they are missing. */
+export const prometheusBinary = (): string => requireBinary('prometheus');
+export const promtoolBinary = (): string => requireBinary('promtool');
 
 /** One series as the test writes it: integer-millisecond timestamps, float64 values. */
 export interface OracleSeries {
@@ -90,7 +91,7 @@ export async function servePrometheusTsdb(dir: string, { readyTimeoutMs }: { rea
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const { stop } = await startDaemon({
-    binary: PROMETHEUS_BINARY,
+    binary: prometheusBinary(),
     name: 'prometheus',
     args: [
       `--config.file=${path.join(dir, 'prometheus.yml')}`,
@@ -112,7 +113,7 @@ export async function startPrometheus(series: readonly OracleSeries[]): Promise<
   const tsdb = path.join(dir, 'tsdb');
   writeFileSync(dataFile, toOpenMetrics(series));
   try {
-    await promisify(execFile)(PROMTOOL_BINARY, ['tsdb', 'create-blocks-from', 'openmetrics', dataFile, tsdb], { maxBuffer: 16 << 20 });
+    await promisify(execFile)(promtoolBinary(), ['tsdb', 'create-blocks-from', 'openmetrics', dataFile, tsdb], { maxBuffer: 16 << 20 });
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

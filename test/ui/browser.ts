@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { REPO_ROOT } from '../helpers/tollgate.js';
+import { requireBinary } from '../setup/real-parts.js';
 
 /**
  * The README's screenshots are rewritten only when asked (`TOLLGATE_UPDATE_SCREENSHOTS=1 npx vitest run test/ui`),
@@ -20,7 +21,7 @@ export const VIEWPORT = { width: 1280, height: 800 } as const;
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: requireBinary('chromium'),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
