@@ -19,7 +19,7 @@ import {
   type Labels,
 } from './labels.js';
 import { bucketQuantile, parseGoFloat, type Bucket } from './quantile.js';
-import { compileAnchored } from './regex.js';
+import { compileAnchored, type AnchoredRegex, type RegexMatch } from './regex.js';
 import { gridTime, VectorBuilder, type Grid, type Limits, type ScalarValue, type StepSeries, type Value, type VectorValue } from './values.js';
 
 const MATH: ReadonlyMap<string, (x: number) => number> = new Map<string, (x: number) => number>([
@@ -214,7 +214,7 @@ function relabel(series: StepSeries[], ctx: FunctionContext, relabelOne: (l: Lab
 }
 
 function labelReplacer(dst: string, replacement: string, src: string, regex: string): (l: Labels) => Labels {
-  let re: RegExp;
+  let re: AnchoredRegex;
   try {
     re = compileAnchored(regex);
   } catch {
@@ -222,7 +222,7 @@ function labelReplacer(dst: string, replacement: string, src: string, regex: str
   }
   if (!isValidLabelName(dst)) throw execution(`invalid destination label name in label_replace(): ${dst}`);
   return (l) => {
-    const m = re.exec(l[src] ?? '');
+    const m = re.match(l[src] ?? '');
     if (m === null) return l;
     return setLabel(l, dst, expandGoTemplate(replacement, m));
   };
@@ -232,7 +232,7 @@ function labelReplacer(dst: string, replacement: string, src: string, regex: str
  * Go's Regexp.ExpandString: `$1`, `${1}`, `$name`, `${name}`, `$$`. A name runs as long as
  * letters, digits and `_` do, so `$1x` means group "1x" (empty) — a well-known PromQL surprise.
  */
-export function expandGoTemplate(template: string, m: RegExpExecArray): string {
+export function expandGoTemplate(template: string, m: RegexMatch): string {
   let out = '';
   let rest = template;
   for (;;) {
@@ -253,9 +253,9 @@ export function expandGoTemplate(template: string, m: RegExpExecArray): string {
     rest = rest.slice(ref[0].length);
     const name = (ref[1] ?? ref[2]) as string;
     if (/^(0|[1-9][0-9]{0,7})$/.test(name)) {
-      out += m[Number(name)] ?? '';
+      out += m.group(Number(name)) ?? '';
     } else {
-      out += m.groups?.[name] ?? '';
+      out += m.named(name) ?? '';
     }
   }
   return out + rest;

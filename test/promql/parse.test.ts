@@ -133,7 +133,6 @@ describe('parsePromql', () => {
     ['sort_by_label(x, "a")', 'sort_by_label'],
     ['x[5m+1m]', 'duration expressions'],
     ['x </ 2', '</ operator'],
-    ['x{a=~"(?m)^a"}', 'regexp flags (?m)'],
   ])('refuses %s as unsupported, naming %s', (q, name) => {
     const err = parseError(q);
     expect(err.type).toBe('bad_data');
