@@ -209,7 +209,7 @@ export async function topCauses(store: Store, configHash: string, ranIn: readonl
                     StatusMessage != '', StatusMessage,
                     SpanAttributes['http.response.status_code'] != '', concat('HTTP ', SpanAttributes['http.response.status_code']),
                     'error') AS error_type,
-            count() AS n, groupArray(3)(TraceId) AS traces
+            count() AS n, arrayMap(x -> x.2, groupArraySorted(3)((Timestamp, TraceId))) AS traces
      FROM otel_traces
      WHERE ServiceName IN {services:Array(String)} AND ConfigHash = {configHash:String} AND StatusCode = 'Error'
        AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)
