@@ -23,7 +23,7 @@ import { openSloRegistry, type SloRegistry } from './engine/slo-registry.js';
 import { loadTokens } from './auth/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
 import { createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
-import { createBatchWriter, openStore, type Store } from './store/index.js';
+import { classifyInsertError, createBatchWriter, openStore, rowErrorReason, type Store } from './store/index.js';
 import { createTollgateMetrics, startSelfScrape } from './telemetry/index.js';
 import { VERSION } from './version.js';
 
@@ -57,6 +57,8 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   const storeLog = log.child({ module: 'store' });
   const writer = createBatchWriter({
     insert: (b) => store.insertEncoded(b.table, b.columns, b.chunks),
+    classify: classifyInsertError,
+    reasonOf: rowErrorReason,
     maxRows: config.batchMaxRows,
     maxDelayMs: config.batchMaxDelayMs,
     onInsert: (o) => {

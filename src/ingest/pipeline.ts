@@ -3,7 +3,7 @@
  * One export, from bytes to acknowledgement: decode (pure), hand rows to the batch writer, and
  * answer only after the insert holding them returned. Transports map the outcome to HTTP or gRPC.
  */
-import { encodeRows, type BatchWriter } from '../store/index.js';
+import { encodeRows, type BatchWriter, type WriteResult } from '../store/index.js';
 import { decodeExport, OtlpDecodeError, type DecodedExport, type Encoding, type Signal } from './decode/index.js';
 import type { Transport } from './admission.js';
 
@@ -27,10 +27,12 @@ export interface IngestPipeline {
 /** After a failed insert, how long a client should wait before retrying. */
 export const STORE_FAILURE_RETRY_AFTER_SECONDS = 5;
 
-export function createIngestPipeline({ writer, observer, onStoreError }: {
+export function createIngestPipeline({ writer, observer, onStoreError, now = Date.now }: {
   writer: BatchWriter;
   observer: IngestObserver;
   onStoreError?: (signal: Signal, error: unknown) => void;
+  /** The receipt time the decoder's item checks compare timestamps with. */
+  now?: () => number;
 }): IngestPipeline {
   let accepting = true;
   return {
@@ -38,14 +40,15 @@ export function createIngestPipeline({ writer, observer, onStoreError }: {
       if (!accepting) return { status: 'shutting_down', retryAfterSeconds: STORE_FAILURE_RETRY_AFTER_SECONDS };
       let decoded: DecodedExport;
       try {
-        decoded = decodeExport(signal, encoding, body);
+        decoded = decodeExport(signal, encoding, body, { receivedAtNs: BigInt(now()) * 1_000_000n });
       } catch (e) {
         if (e instanceof OtlpDecodeError) return { status: 'invalid', message: e.message };
         throw e;
       }
       observer.decoded(signal, transport, decoded);
+      let written: WriteResult;
       try {
-        await writer.write(decoded.batches.map((b) => ({ table: b.table, columns: b.columns, rowCount: b.rows.length, text: encodeRows(b.rows) })));
+        written = await writer.write(decoded.batches.map((b) => ({ table: b.table, columns: b.columns, rowCount: b.rows.length, text: encodeRows(b.rows) })));
       } catch (error) {
         onStoreError?.(signal, error);
         return {
@@ -54,11 +57,13 @@ export function createIngestPipeline({ writer, observer, onStoreError }: {
           retryAfterSeconds: STORE_FAILURE_RETRY_AFTER_SECONDS,
         };
       }
+      // A row is an item (a span, a log record, a data point), so rows the store refused are items refused.
+      const storeMessage = written.rejectedRows === 0 ? '' : `${written.rejectedRows} item(s) ${written.reasons.join('; ')}`;
       return {
         status: 'stored',
-        acceptedItems: decoded.acceptedItems,
-        rejectedItems: decoded.rejectedItems,
-        rejectionMessage: decoded.rejectionMessage,
+        acceptedItems: decoded.acceptedItems - written.rejectedRows,
+        rejectedItems: decoded.rejectedItems + written.rejectedRows,
+        rejectionMessage: [decoded.rejectionMessage, storeMessage].filter((m) => m !== '').join('; '),
       };
     },
     stopAccepting() {

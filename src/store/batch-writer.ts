@@ -2,8 +2,13 @@
  * @module store/batch-writer
  * Coalesces rows from concurrent exports into large inserts, bounded in rows and in delay.
  * `write()` resolves only after every insert holding its rows has returned, so an export is
- * acknowledged only once its data is stored; if one of those inserts fails, it rejects and the
- * exporter is told to retry (at-least-once, as OTLP intends).
+ * acknowledged only once its data is stored; if the store cannot take an insert, it rejects and
+ * the exporter is told to retry (at-least-once, as OTLP intends).
+ *
+ * One client's bad row must not fail the others' exports coalesced with it: when the store refuses
+ * an insert because of its rows (`classify` says `bad_rows`), the insert is split, first by export,
+ * then by rows within the export at fault, until the rows at fault are found. Those are refused,
+ * with the store's reason, to their own export only; every other row is stored and acknowledged.
  */
 
 export interface RowBatch {
@@ -17,6 +22,7 @@ export interface EncodedRows {
   table: string;
   columns: readonly string[];
   rowCount: number;
+  /** One line per row, each ending in a newline. */
   text: string;
 }
 
@@ -37,8 +43,14 @@ export interface InsertObservation {
   error: unknown;
 }
 
+/** Rows of one write that the store refused as bad data, and why (distinct reasons, first first). */
+export interface WriteResult {
+  rejectedRows: number;
+  reasons: string[];
+}
+
 export interface BatchWriter {
-  write(batches: readonly EncodedRows[]): Promise<void>;
+  write(batches: readonly EncodedRows[]): Promise<WriteResult>;
   /** Rows accepted but not yet inserted. */
   pendingRows(): number;
   /** Shutdown: sends every open batch now, sends later rows without delay, and waits for all inserts. */
@@ -47,6 +59,10 @@ export interface BatchWriter {
 
 export interface BatchWriterOptions {
   insert: InsertRows;
+  /** Whether a failed insert's rows are at fault (split and refuse them) or the store is (retry all). @default everything is the store's */
+  classify?: (error: unknown) => 'bad_rows' | 'unavailable';
+  /** The reason a refused row's export reads. @default the error's message */
+  reasonOf?: (error: unknown) => string;
   /**
    * @default 10_000: a batch is sent once it holds this many rows. One write is never split, so an
    * insert holds at most maxRows plus one export (itself bounded by the body limit); this bounds
@@ -55,77 +71,163 @@ export interface BatchWriterOptions {
   maxRows?: number;
   /** @default 200: how long the first rows of a batch wait for company. */
   maxDelayMs?: number;
+  /**
+   * @default 64: inserts one failed insert may be split into. Finding k bad rows among n takes about
+   * 2·k·log2(n) inserts; past this budget the rows still unsettled are refused with the last reason.
+   */
+  maxSplitInserts?: number;
   onInsert?: (o: InsertObservation) => void;
+}
+
+/** One write's rows for one table, settled on their own when an insert has to be split. */
+interface Entry {
+  text: string;
+  rowCount: number;
+  settle: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
 }
 
 interface OpenBatch {
   table: string;
   columns: readonly string[];
   rowCount: number;
-  chunks: string[];
-  done: Promise<void>;
-  settle: { resolve: () => void; reject: (e: unknown) => void };
+  entries: Entry[];
   timer: NodeJS.Timeout | undefined;
 }
 
-export function createBatchWriter({ insert, maxRows = 10_000, maxDelayMs = 200, onInsert }: BatchWriterOptions): BatchWriter {
+const STORED: WriteResult = { rejectedRows: 0, reasons: [] };
+
+/** The store stopped taking inserts while a failed insert was being split: what is unsettled is retried. */
+class StoreUnavailable {
+  constructor(readonly error: unknown) {}
+}
+
+export function createBatchWriter({
+  insert, classify = () => 'unavailable', reasonOf = (e) => (e instanceof Error ? e.message : String(e)),
+  maxRows = 10_000, maxDelayMs = 200, maxSplitInserts = 64, onInsert,
+}: BatchWriterOptions): BatchWriter {
   const open = new Map<string, OpenBatch>();
   const inFlight = new Set<Promise<void>>();
   let pending = 0;
   let shuttingDown = false;
 
-  const newBatch = (table: string, columns: readonly string[]): OpenBatch => {
-    let settle!: OpenBatch['settle'];
-    const done = new Promise<void>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
-    // Rejections are delivered to each writer through Promise.all; this keeps an unobserved
-    // batch (e.g. one whose writers all gave up) from crashing the process.
-    done.catch(() => undefined);
-    return { table, columns, rowCount: 0, chunks: [], done, settle, timer: undefined };
+  const timedInsert = async (table: string, columns: readonly string[], chunks: string[], rowCount: number): Promise<void> => {
+    const started = performance.now();
+    try {
+      await insert({ table, columns, rowCount, chunks });
+      onInsert?.({ table, rows: rowCount, durationMs: performance.now() - started, error: undefined });
+    } catch (error) {
+      onInsert?.({ table, rows: rowCount, durationMs: performance.now() - started, error });
+      throw error;
+    }
+  };
+
+  /** Settles entries after their joint insert failed with `error` on bad rows: halves by write, then by rows. */
+  const split = async (b: OpenBatch, entries: Entry[], error: unknown): Promise<void> => {
+    const budget = { inserts: maxSplitInserts };
+    const tryInsert = async (texts: string[], rows: number): Promise<unknown> => {
+      budget.inserts--;
+      try {
+        await timedInsert(b.table, b.columns, texts, rows);
+        return undefined;
+      } catch (error) {
+        if (classify(error) === 'unavailable') throw new StoreUnavailable(error);
+        return error;
+      }
+    };
+    /** Rows of one entry: returns how many were refused and why. */
+    const settleLines = async (lines: string[], error: unknown, reasons: Set<string>): Promise<number> => {
+      if (lines.length === 1 || budget.inserts <= 0) {
+        reasons.add(reasonOf(error));
+        return lines.length;
+      }
+      const half = Math.ceil(lines.length / 2);
+      let refused = 0;
+      for (const part of [lines.slice(0, half), lines.slice(half)]) {
+        const failed = await tryInsert([part.join('')], part.length);
+        if (failed !== undefined) refused += await settleLines(part, failed, reasons);
+      }
+      return refused;
+    };
+    /** `group` failed together with `groupError`; a lone entry is then known to fail on its own rows. */
+    const settleEntries = async (group: Entry[], groupError: unknown): Promise<void> => {
+      if (group.length === 1) {
+        const entry = group[0] as Entry;
+        const reasons = new Set<string>();
+        // JSON text escapes newlines inside values, so a raw newline only ever ends a row.
+        const lines = entry.text.split(/(?<=\n)/).filter((l) => l !== '');
+        const refused = await settleLines(lines, groupError, reasons);
+        entry.settle.resolve({ rejectedRows: refused, reasons: [...reasons] });
+        return;
+      }
+      const half = Math.ceil(group.length / 2);
+      for (const part of [group.slice(0, half), group.slice(half)]) {
+        const failed = budget.inserts > 0
+          ? await tryInsert(part.map((e) => e.text), part.reduce((n, e) => n + e.rowCount, 0))
+          : groupError;
+        if (failed === undefined) for (const e of part) e.settle.resolve(STORED);
+        else await settleEntries(part, failed);
+      }
+    };
+    const settled = new Set<Entry>();
+    const track = entries.map((e) => ({
+      ...e,
+      settle: {
+        resolve: (r: WriteResult) => {
+          settled.add(e);
+          e.settle.resolve(r);
+        },
+        reject: e.settle.reject,
+      },
+    }));
+    try {
+      await settleEntries(track, error);
+    } catch (err) {
+      const cause = err instanceof StoreUnavailable ? err.error : err;
+      for (const e of entries) if (!settled.has(e)) e.settle.reject(cause);
+    }
   };
 
   const send = (b: OpenBatch): void => {
     if (open.get(b.table) === b) open.delete(b.table);
     if (b.timer !== undefined) clearTimeout(b.timer);
-    const started = performance.now();
     const rowCount = b.rowCount;
-    const p = insert({ table: b.table, columns: b.columns, rowCount, chunks: b.chunks }).then(
-      () => {
-        onInsert?.({ table: b.table, rows: rowCount, durationMs: performance.now() - started, error: undefined });
-        b.settle.resolve();
-      },
-      (error: unknown) => {
-        onInsert?.({ table: b.table, rows: rowCount, durationMs: performance.now() - started, error });
-        b.settle.reject(error);
-      },
-    ).finally(() => {
+    const p = (async () => {
+      try {
+        await timedInsert(b.table, b.columns, b.entries.map((e) => e.text), rowCount);
+        for (const e of b.entries) e.settle.resolve(STORED);
+      } catch (error) {
+        if (classify(error) === 'unavailable') for (const e of b.entries) e.settle.reject(error);
+        else await split(b, b.entries, error);
+      }
+    })().finally(() => {
       pending -= rowCount;
       inFlight.delete(p);
     });
     inFlight.add(p);
   };
 
-  const append = (rows: EncodedRows): Promise<void> => {
+  const append = (rows: EncodedRows): Promise<WriteResult> => {
     let b = open.get(rows.table);
     if (b === undefined) {
-      b = newBatch(rows.table, rows.columns);
+      b = { table: rows.table, columns: rows.columns, rowCount: 0, entries: [], timer: undefined };
       open.set(rows.table, b);
       const sealed = b;
       b.timer = setTimeout(() => send(sealed), shuttingDown ? 0 : maxDelayMs);
     }
-    b.chunks.push(rows.text);
+    const done = new Promise<WriteResult>((resolve, reject) => {
+      b.entries.push({ text: rows.text, rowCount: rows.rowCount, settle: { resolve, reject } });
+    });
     b.rowCount += rows.rowCount;
     pending += rows.rowCount;
-    const done = b.done;
     if (b.rowCount >= maxRows) send(b);
     return done;
   };
 
   return {
-    write(batches) {
-      const waits = batches.filter((b) => b.rowCount > 0).map(append);
-      return Promise.all(waits).then(() => undefined);
+    async write(batches) {
+      const results = await Promise.all(batches.filter((b) => b.rowCount > 0).map(append));
+      const reasons = [...new Set(results.flatMap((r) => r.reasons))];
+      return { rejectedRows: results.reduce((n, r) => n + r.rejectedRows, 0), reasons };
     },
     pendingRows: () => pending,
     async flush() {

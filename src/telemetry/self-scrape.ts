@@ -215,7 +215,7 @@ export function startSelfScrape({
     // prom-client's types say `MetricType` (a numeric enum); at run time `type` is its name ('counter', …).
     const snapshot = (await registry.getMetricsAsJSON()) as unknown as PromMetricSnapshot[];
     const request = snapshotToOtlp(snapshot, { timeMs: now(), startMs }, serviceVersion);
-    const decoded = decodeExport('metrics', 'json', new TextEncoder().encode(JSON.stringify(request)));
+    const decoded = decodeExport('metrics', 'json', new TextEncoder().encode(JSON.stringify(request)), { receivedAtNs: BigInt(Date.now()) * 1_000_000n });
     if (decoded.rejectedItems > 0) log.warn({ rejectedItems: decoded.rejectedItems, reason: decoded.rejectionMessage }, 'self-scrape points rejected by the decoder');
     await writer.write(decoded.batches.map((b) => ({ table: b.table, columns: b.columns, rowCount: b.rows.length, text: encodeRows(b.rows) })));
     return decoded.acceptedItems;

@@ -6,6 +6,10 @@
 import { JsonLogsSerializer, JsonMetricsSerializer, JsonTraceSerializer, ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { describe, expect, it } from 'vitest';
 import { columns, decodeExport, encodeExportResponse, OtlpDecodeError } from '../../src/ingest/decode/index.js';
+import { MAX_FUTURE_SKEW_NS, Rejections, severityProblem, timeProblem } from '../../src/ingest/decode/item-checks.js';
+
+/** Receipt time for the decoder's item checks: now, so the exporters' fresh timestamps pass. */
+const RECEIVED = { receivedAtNs: BigInt(Date.now()) * 1_000_000n };
 import { fromBinary } from '@bufbuild/protobuf';
 import { ExportTraceServiceResponseSchema } from '../../src/ingest/gen/opentelemetry/proto/collector/trace/v1/trace_service_pb.js';
 import { makeLogs, makeMetrics, makeSpans } from '../helpers/telemetry.js';
@@ -18,8 +22,8 @@ const col = (cols: readonly string[], name: string): number => {
 
 describe('trace decoding', () => {
   const spans = makeSpans(10);
-  const proto = decodeExport('traces', 'protobuf', ProtobufTraceSerializer.serializeRequest(spans)!);
-  const json = decodeExport('traces', 'json', JsonTraceSerializer.serializeRequest(spans)!);
+  const proto = decodeExport('traces', 'protobuf', ProtobufTraceSerializer.serializeRequest(spans)!, RECEIVED);
+  const json = decodeExport('traces', 'json', JsonTraceSerializer.serializeRequest(spans)!, RECEIVED);
 
   it('decodes protobuf and OTLP/JSON of the same spans to identical rows', () => {
     expect(json.batches).toEqual(proto.batches);
@@ -57,8 +61,8 @@ describe('trace decoding', () => {
 describe('log decoding', () => {
   it('decodes protobuf and OTLP/JSON of the same records to identical rows', async () => {
     const logs = makeLogs(8);
-    const proto = decodeExport('logs', 'protobuf', ProtobufLogsSerializer.serializeRequest(logs)!);
-    const json = decodeExport('logs', 'json', JsonLogsSerializer.serializeRequest(logs)!);
+    const proto = decodeExport('logs', 'protobuf', ProtobufLogsSerializer.serializeRequest(logs)!, RECEIVED);
+    const json = decodeExport('logs', 'json', JsonLogsSerializer.serializeRequest(logs)!, RECEIVED);
     expect(json.batches).toEqual(proto.batches);
     const rows = proto.batches[0]!.rows;
     expect(rows).toHaveLength(8);
@@ -71,8 +75,8 @@ describe('log decoding', () => {
 describe('metric decoding', () => {
   it('decodes protobuf and OTLP/JSON of the same collection to identical rows per table', async () => {
     const metrics = await makeMetrics();
-    const proto = decodeExport('metrics', 'protobuf', ProtobufMetricsSerializer.serializeRequest(metrics)!);
-    const json = decodeExport('metrics', 'json', JsonMetricsSerializer.serializeRequest(metrics)!);
+    const proto = decodeExport('metrics', 'protobuf', ProtobufMetricsSerializer.serializeRequest(metrics)!, RECEIVED);
+    const json = decodeExport('metrics', 'json', JsonMetricsSerializer.serializeRequest(metrics)!, RECEIVED);
     expect(json.batches).toEqual(proto.batches);
     expect(proto.batches.map((b) => [b.table, b.rows.length])).toEqual([
       ['otel_metrics_gauge', 1],
@@ -91,13 +95,13 @@ describe('malformed input', () => {
     ['a non-hex trace id', 'json', () => Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz","spanId":"eee19b7ec3c1b174"}]}]}]}'), /traceId must be a hex string/],
     ['a wrongly typed field', 'json', () => Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":7}]}]}]}'), /invalid OTLP\/JSON/],
   ] as const)('rejects %s with a message that says what was wrong', (_name, encoding, body, message) => {
-    expect(() => decodeExport('traces', encoding, body())).toThrow(OtlpDecodeError);
-    expect(() => decodeExport('traces', encoding, body())).toThrow(message);
+    expect(() => decodeExport('traces', encoding, body(), RECEIVED)).toThrow(OtlpDecodeError);
+    expect(() => decodeExport('traces', encoding, body(), RECEIVED)).toThrow(message);
   });
 
   it('ignores unknown JSON fields, as the OTLP spec asks', () => {
     const body = '{"resourceSpans":[{"futureField":1,"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"x","newThing":{"a":1}}]}]}]}';
-    expect(decodeExport('traces', 'json', Buffer.from(body)).acceptedItems).toBe(1);
+    expect(decodeExport('traces', 'json', Buffer.from(body), RECEIVED).acceptedItems).toBe(1);
   });
 
   it('rejects spans with malformed ids as a partial success and keeps the rest', () => {
@@ -108,7 +112,7 @@ describe('malformed input', () => {
         { traceId: '', spanId: '', name: 'no ids' },
       ] }] }],
     });
-    const decoded = decodeExport('traces', 'json', Buffer.from(body));
+    const decoded = decodeExport('traces', 'json', Buffer.from(body), RECEIVED);
     expect(decoded.acceptedItems).toBe(1);
     expect(decoded.rejectedItems).toBe(2);
     const response = fromBinary(ExportTraceServiceResponseSchema, encodeExportResponse('traces', 'protobuf', decoded.rejectedItems, decoded.rejectionMessage));
@@ -118,7 +122,32 @@ describe('malformed input', () => {
 
   it('keeps int64 attribute values above 2^53 exact when sent as strings', () => {
     const body = '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"x","attributes":[{"key":"big","value":{"intValue":"9007199254740993"}}]}]}]}]}';
-    const row = decodeExport('traces', 'json', Buffer.from(body)).batches[0]!.rows[0]!;
+    const row = decodeExport('traces', 'json', Buffer.from(body), RECEIVED).batches[0]!.rows[0]!;
     expect(row[col(columns.SPAN_COLUMNS, 'SpanAttributes')]).toEqual({ big: '9007199254740993' });
+  });
+});
+
+describe('item checks', () => {
+  const at = { receivedAtNs: 1_764_892_800_000_000_000n }; // 2025-12-05T00:00:00Z
+  it.each([
+    [1_764_892_800_000_000_000n, null],
+    [0n, null],
+    [at.receivedAtNs + MAX_FUTURE_SKEW_NS, null],
+    [at.receivedAtNs + MAX_FUTURE_SKEW_NS + 1n, 'start time 2025-12-06T00:00:00.000Z is more than a day after it was received'],
+    [7_258_118_400_000_000_000n, 'start time 2200-01-01T00:00:00.000Z is past 2106-02-07, the last time the store can hold'],
+  ])('judges a start time of %s ns: %s', (t, problem) => {
+    expect(timeProblem(t, 'start time', at)).toBe(problem);
+  });
+
+  it.each([[0, null], [24, null], [-1, "severity_number -1 is outside OTLP's 0–24"], [25, "severity_number 25 is outside OTLP's 0–24"]])(
+    'judges severity %s: %s',
+    (n, problem) => expect(severityProblem(n)).toBe(problem),
+  );
+
+  it('sums refusals by reason, at most three reasons spelled out', () => {
+    const r = new Rejections();
+    for (const reason of ['a', 'b', 'a', 'c', 'd', 'e']) r.add(reason);
+    expect(r.message('span(s)')).toBe('6 span(s) rejected: a (2 items); b; c; and 2 more reasons');
+    expect(new Rejections().message('span(s)')).toBe('');
   });
 });

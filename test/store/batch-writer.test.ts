@@ -1,11 +1,12 @@
 /**
  * The batch writer on real chDB: concurrent writes coalesce into few inserts, a write resolves
- * only when its rows are stored, and a failed insert rejects exactly the writes it held.
+ * only when its rows are stored, a store that cannot take an insert rejects exactly the writes it
+ * held, and rows the store refuses are refused to their own write only, the rest stored.
  */
 import path from 'node:path';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBatchWriter, encodeRows, openStore, type EncodedRows, type InsertObservation, type Store } from '../../src/store/index.js';
+import { classifyInsertError, createBatchWriter, encodeRows, openStore, rowErrorReason, type EncodedRows, type InsertObservation, type Store } from '../../src/store/index.js';
 import { columns } from '../../src/ingest/decode/index.js';
 import { tempDir } from '../helpers/tollgate.js';
 
@@ -75,5 +76,66 @@ describe('createBatchWriter', () => {
     await write;
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(await count('cfg-flush')).toBe(1);
+  });
+
+  describe('rows the store refuses', () => {
+    const splitting = (onInsert?: (o: InsertObservation) => void, maxSplitInserts?: number) => createBatchWriter({
+      insert: (b) => store.insertEncoded(b.table, b.columns, b.chunks),
+      classify: classifyInsertError,
+      reasonOf: rowErrorReason,
+      maxDelayMs: 50,
+      ...(maxSplitInserts === undefined ? {} : { maxSplitInserts }),
+      ...(onInsert === undefined ? {} : { onInsert }),
+    });
+    // A negative SeverityNumber fails a UInt8 column (CANNOT_PARSE_NUMBER), as a bad client's record would.
+    const poison = (hash: string, i: number): unknown[] => { const r = logRow(hash, i); r[5] = -5; return r; };
+
+    it('stores every other write coalesced with a bad row, and refuses only that row to its own write', async () => {
+      const writer = splitting();
+      const good = Array.from({ length: 10 }, (_, w) => writer.write([encoded(Array.from({ length: 20 }, (_, i) => logRow('cfg-neighbour', w * 20 + i)))]));
+      const mixed = writer.write([encoded(Array.from({ length: 50 }, (_, i) => (i === 17 ? poison('cfg-mixed', i) : logRow('cfg-mixed', i))))]);
+      const results = await Promise.all(good);
+      expect(results).toEqual(Array.from({ length: 10 }, () => ({ rejectedRows: 0, reasons: [] })));
+      const m = await mixed;
+      expect(m.rejectedRows).toBe(1);
+      expect(m.reasons).toHaveLength(1);
+      expect(m.reasons[0]).toMatch(/^refused by the store \(CANNOT_PARSE_NUMBER\): Unsigned type must not contain '-' symbol/);
+      expect(await count('cfg-neighbour')).toBe(200);
+      expect(await count('cfg-mixed')).toBe(49);
+    });
+
+    it('stores a batch whose rows fall on more than 100 days by splitting it, refusing nothing', async () => {
+      const inserts: InsertObservation[] = [];
+      const writer = splitting((o) => inserts.push(o));
+      const spread = Array.from({ length: 150 }, (_, i) => {
+        const r = logRow('cfg-days', i);
+        r[0] = `${1_700_000_000 + i * 86_400}.000000000`;
+        return r;
+      });
+      expect(await writer.write([encoded(spread)])).toEqual({ rejectedRows: 0, reasons: [] });
+      expect(await count('cfg-days')).toBe(150);
+      expect(inserts[0]!.error).toBeDefined(); // the whole batch failed first, then its halves went in
+    });
+
+    it('refuses what is still unsettled once the split budget is spent, storing no row twice', async () => {
+      const writer = splitting(undefined, 4);
+      const rows = Array.from({ length: 64 }, (_, i) => (i % 8 === 0 ? poison('cfg-budget', i) : logRow('cfg-budget', i)));
+      const r = await writer.write([encoded(rows)]);
+      const stored = await count('cfg-budget');
+      expect(r.rejectedRows).toBeGreaterThanOrEqual(8);
+      expect(stored + r.rejectedRows).toBe(64);
+      const distinct = Number((await store.query<{ n: string }>(`SELECT uniqExact(Body) AS n FROM otel_logs WHERE ConfigHash = 'cfg-budget'`))[0]?.n);
+      expect(distinct).toBe(stored);
+    });
+
+    it('rejects every write when the store itself is at fault, so that all of them are retried', async () => {
+      const writer = createBatchWriter({
+        insert: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:8123')),
+        classify: classifyInsertError,
+        maxDelayMs: 10,
+      });
+      const writes = [writer.write([encoded([logRow('cfg-down', 1)])]), writer.write([encoded([logRow('cfg-down', 2)])])];
+      for (const w of writes) await expect(w).rejects.toThrow(/ECONNREFUSED/);
+    });
   });
 });

@@ -17,6 +17,7 @@ import { logsToRows } from './logs.js';
 import { metricsToRows } from './metrics.js';
 import type { DecodedExport, Signal } from './rows.js';
 import { hexIdsToBase64 } from './json-ids.js';
+import type { ItemContext } from './item-checks.js';
 import { OtlpDecodeError } from './codec-error.js';
 import { tracesToRows } from './traces.js';
 
@@ -24,14 +25,15 @@ export type Encoding = 'protobuf' | 'json';
 
 export { OtlpDecodeError };
 
-export function decodeExport(signal: Signal, encoding: Encoding, body: Uint8Array): DecodedExport {
+/** Items ClickHouse would refuse or store wrong are rejected one by one (item-checks.ts), against `ctx`'s receipt time. */
+export function decodeExport(signal: Signal, encoding: Encoding, body: Uint8Array, ctx: ItemContext): DecodedExport {
   switch (signal) {
     case 'traces':
-      return tracesToRows(parse(ExportTraceServiceRequestSchema, signal, encoding, body));
+      return tracesToRows(parse(ExportTraceServiceRequestSchema, signal, encoding, body), ctx);
     case 'logs':
-      return logsToRows(parse(ExportLogsServiceRequestSchema, signal, encoding, body));
+      return logsToRows(parse(ExportLogsServiceRequestSchema, signal, encoding, body), ctx);
     case 'metrics':
-      return metricsToRows(parse(ExportMetricsServiceRequestSchema, signal, encoding, body));
+      return metricsToRows(parse(ExportMetricsServiceRequestSchema, signal, encoding, body), ctx);
     default:
       throw new OtlpDecodeError(`unknown signal ${String(signal)}`);
   }

@@ -4,25 +4,30 @@
  * a timestamp takes its observed time, and the body is stored as `AsString()`.
  */
 import type { ExportLogsServiceRequest } from '../gen/opentelemetry/proto/collector/logs/v1/logs_service_pb.js';
+import { Rejections, severityProblem, timeProblem, type ItemContext } from './item-checks.js';
 import { LOG_COLUMNS, type DecodedExport } from './rows.js';
 import { serviceNameOf } from './traces.js';
 import { anyValueToString, attributesToMap, hex, nanos } from './values.js';
 
-export function logsToRows(req: ExportLogsServiceRequest): DecodedExport {
+export function logsToRows(req: ExportLogsServiceRequest, ctx: ItemContext): DecodedExport {
   const rows: unknown[][] = [];
-  let rejected = 0;
+  const rejected = new Rejections();
   for (const rl of req.resourceLogs) {
     const resourceAttributes = attributesToMap(rl.resource?.attributes ?? []);
     const serviceName = serviceNameOf(resourceAttributes);
     for (const sl of rl.scopeLogs) {
       const scopeAttributes = attributesToMap(sl.scope?.attributes ?? []);
       for (const r of sl.logRecords) {
+        const timestamp = r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano;
         // Ids are optional on logs, but when present they must be well-formed to join with spans.
-        if ((r.traceId.length !== 0 && r.traceId.length !== 16) || (r.spanId.length !== 0 && r.spanId.length !== 8)) {
-          rejected++;
+        const problem =
+          (r.traceId.length !== 0 && r.traceId.length !== 16) || (r.spanId.length !== 0 && r.spanId.length !== 8)
+            ? 'trace_id must be 16 bytes and span_id 8 bytes when set'
+            : (timeProblem(timestamp, 'time', ctx) ?? severityProblem(r.severityNumber));
+        if (problem !== null) {
+          rejected.add(problem);
           continue;
         }
-        const timestamp = r.timeUnixNano !== 0n ? r.timeUnixNano : r.observedTimeUnixNano;
         rows.push([
           nanos(timestamp),
           hex(r.traceId),
@@ -48,7 +53,7 @@ export function logsToRows(req: ExportLogsServiceRequest): DecodedExport {
     signal: 'logs',
     batches: [{ table: 'otel_logs', columns: LOG_COLUMNS, rows }],
     acceptedItems: rows.length,
-    rejectedItems: rejected,
-    rejectionMessage: rejected === 0 ? '' : `${rejected} log record(s) rejected: trace_id must be 16 bytes and span_id 8 bytes when set`,
+    rejectedItems: rejected.count,
+    rejectionMessage: rejected.message('log record(s)'),
   };
 }

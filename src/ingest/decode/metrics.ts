@@ -10,12 +10,24 @@ import {
   EXP_HISTOGRAM_COLUMNS, GAUGE_COLUMNS, HISTOGRAM_COLUMNS, SUMMARY_COLUMNS, SUM_COLUMNS, type DecodedExport,
 } from './rows.js';
 import { serviceNameOf } from './traces.js';
+import { Rejections, timeProblem, type ItemContext } from './item-checks.js';
 import { assertNever, attributesToMap, float64, hex, nanos, type StringMap } from './values.js';
 
 interface PointBase {
   attributes: KeyValue[];
   startTimeUnixNano: bigint;
   timeUnixNano: bigint;
+  exemplars?: Exemplar[];
+}
+
+function pointProblem(p: PointBase, ctx: ItemContext): string | null {
+  const time = timeProblem(p.timeUnixNano, 'time', ctx) ?? timeProblem(p.startTimeUnixNano, 'start time', ctx);
+  if (time !== null) return time;
+  for (const e of p.exemplars ?? []) {
+    const t = timeProblem(e.timeUnixNano, 'exemplar time', ctx);
+    if (t !== null) return t;
+  }
+  return null;
 }
 
 function exemplarColumns(exemplars: readonly Exemplar[]): unknown[] {
@@ -28,14 +40,19 @@ function exemplarColumns(exemplars: readonly Exemplar[]): unknown[] {
   ];
 }
 
-export function metricsToRows(req: ExportMetricsServiceRequest): DecodedExport {
+export function metricsToRows(req: ExportMetricsServiceRequest, ctx: ItemContext): DecodedExport {
   const gauge: unknown[][] = [];
   const sum: unknown[][] = [];
   const histogram: unknown[][] = [];
   const expHistogram: unknown[][] = [];
   const summary: unknown[][] = [];
-  let rejected = 0;
-  const reasons = new Set<string>();
+  const rejected = new Rejections();
+  /** Every point of every kind passes the time checks first; false means it was refused. */
+  const admit = (p: PointBase): boolean => {
+    const problem = pointProblem(p, ctx);
+    if (problem !== null) rejected.add(problem);
+    return problem === null;
+  };
 
   for (const rm of req.resourceMetrics) {
     const resourceAttributes = attributesToMap(rm.resource?.attributes ?? []);
@@ -52,11 +69,13 @@ export function metricsToRows(req: ExportMetricsServiceRequest): DecodedExport {
         switch (data.case) {
           case 'gauge':
             for (const p of data.value.dataPoints) {
+              if (!admit(p)) continue;
               gauge.push([...head(p), numberValue(p.value), p.flags, ...exemplarColumns(p.exemplars)]);
             }
             break;
           case 'sum':
             for (const p of data.value.dataPoints) {
+              if (!admit(p)) continue;
               sum.push([
                 ...head(p), numberValue(p.value), p.flags, ...exemplarColumns(p.exemplars),
                 data.value.aggregationTemporality, data.value.isMonotonic,
@@ -66,10 +85,10 @@ export function metricsToRows(req: ExportMetricsServiceRequest): DecodedExport {
           case 'histogram':
             for (const p of data.value.dataPoints) {
               if (p.bucketCounts.length !== 0 && p.bucketCounts.length !== p.explicitBounds.length + 1) {
-                rejected++;
-                reasons.add(`histogram "${metric.name}" has ${p.bucketCounts.length} bucket counts for ${p.explicitBounds.length} bounds (want bounds + 1)`);
+                rejected.add(`histogram "${metric.name}" has ${p.bucketCounts.length} bucket counts for ${p.explicitBounds.length} bounds (want bounds + 1)`);
                 continue;
               }
+              if (!admit(p)) continue;
               histogram.push([
                 ...head(p), p.count.toString(), float64(p.sum ?? 0), p.bucketCounts.map((c) => c.toString()),
                 p.explicitBounds.map(float64), ...exemplarColumns(p.exemplars), p.flags, float64(p.min ?? 0), float64(p.max ?? 0),
@@ -79,6 +98,7 @@ export function metricsToRows(req: ExportMetricsServiceRequest): DecodedExport {
             break;
           case 'exponentialHistogram':
             for (const p of data.value.dataPoints) {
+              if (!admit(p)) continue;
               expHistogram.push([
                 ...head(p), p.count.toString(), float64(p.sum ?? 0), p.scale, p.zeroCount.toString(),
                 p.positive?.offset ?? 0, (p.positive?.bucketCounts ?? []).map((c) => c.toString()),
@@ -90,6 +110,7 @@ export function metricsToRows(req: ExportMetricsServiceRequest): DecodedExport {
             break;
           case 'summary':
             for (const p of data.value.dataPoints) {
+              if (!admit(p)) continue;
               summary.push([
                 ...head(p), p.count.toString(), float64(p.sum),
                 p.quantileValues.map((q) => float64(q.quantile)), p.quantileValues.map((q) => float64(q.value)), p.flags,
@@ -115,8 +136,8 @@ export function metricsToRows(req: ExportMetricsServiceRequest): DecodedExport {
       { table: 'otel_metrics_summary', columns: SUMMARY_COLUMNS, rows: summary },
     ].filter((b) => b.rows.length > 0),
     acceptedItems: accepted,
-    rejectedItems: rejected,
-    rejectionMessage: rejected === 0 ? '' : `${rejected} data point(s) rejected: ${[...reasons].slice(0, 3).join('; ')}`,
+    rejectedItems: rejected.count,
+    rejectionMessage: rejected.message('data point(s)'),
   };
 }
 

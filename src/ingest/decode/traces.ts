@@ -5,6 +5,7 @@
  */
 import type { ExportTraceServiceRequest } from '../gen/opentelemetry/proto/collector/trace/v1/trace_service_pb.js';
 import { Span_SpanKind, Status_StatusCode } from '../gen/opentelemetry/proto/trace/v1/trace_pb.js';
+import { Rejections, timeProblem, type ItemContext } from './item-checks.js';
 import { SPAN_COLUMNS, type DecodedExport } from './rows.js';
 import { attributesToMap, hex, nanos, type StringMap } from './values.js';
 
@@ -29,9 +30,9 @@ export function serviceNameOf(resourceAttributes: StringMap): string {
   return resourceAttributes[SERVICE_NAME_ATTRIBUTE] ?? '';
 }
 
-export function tracesToRows(req: ExportTraceServiceRequest): DecodedExport {
+export function tracesToRows(req: ExportTraceServiceRequest, ctx: ItemContext): DecodedExport {
   const rows: unknown[][] = [];
-  let rejected = 0;
+  const rejected = new Rejections();
   for (const rs of req.resourceSpans) {
     const resourceAttributes = attributesToMap(rs.resource?.attributes ?? []);
     const serviceName = serviceNameOf(resourceAttributes);
@@ -39,10 +40,9 @@ export function tracesToRows(req: ExportTraceServiceRequest): DecodedExport {
       const scopeName = ss.scope?.name ?? '';
       const scopeVersion = ss.scope?.version ?? '';
       for (const span of ss.spans) {
-        // The spec requires a 16-byte trace id and an 8-byte span id; a span without them
-        // cannot be joined to anything, so it is rejected rather than stored half-usable.
-        if (span.traceId.length !== 16 || span.spanId.length !== 8) {
-          rejected++;
+        const problem = spanProblem(span, ctx);
+        if (problem !== null) {
+          rejected.add(problem);
           continue;
         }
         const duration = span.endTimeUnixNano > span.startTimeUnixNano ? span.endTimeUnixNano - span.startTimeUnixNano : 0n;
@@ -79,7 +79,22 @@ export function tracesToRows(req: ExportTraceServiceRequest): DecodedExport {
     signal: 'traces',
     batches: [{ table: 'otel_traces', columns: SPAN_COLUMNS, rows }],
     acceptedItems: rows.length,
-    rejectedItems: rejected,
-    rejectionMessage: rejected === 0 ? '' : `${rejected} span(s) rejected: trace_id must be 16 bytes and span_id 8 bytes`,
+    rejectedItems: rejected.count,
+    rejectionMessage: rejected.message('span(s)'),
   };
+}
+
+type OtlpSpan = ExportTraceServiceRequest['resourceSpans'][number]['scopeSpans'][number]['spans'][number];
+
+function spanProblem(span: OtlpSpan, ctx: ItemContext): string | null {
+  // The spec requires a 16-byte trace id and an 8-byte span id; a span without them
+  // cannot be joined to anything, so it is rejected rather than stored half-usable.
+  if (span.traceId.length !== 16 || span.spanId.length !== 8) return 'trace_id must be 16 bytes and span_id 8 bytes';
+  const time = timeProblem(span.startTimeUnixNano, 'start time', ctx) ?? timeProblem(span.endTimeUnixNano, 'end time', ctx);
+  if (time !== null) return time;
+  for (const e of span.events) {
+    const t = timeProblem(e.timeUnixNano, `event "${e.name.slice(0, 64)}" time`, ctx);
+    if (t !== null) return t;
+  }
+  return null;
 }

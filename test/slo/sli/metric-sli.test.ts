@@ -380,7 +380,7 @@ describe('metrics from the OpenTelemetry SDK', () => {
     const exportOnce = async (): Promise<void> => {
       const { resourceMetrics, errors } = await reader.collect();
       expect(errors).toEqual([]);
-      const decoded = decodeExport('metrics', 'protobuf', ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!);
+      const decoded = decodeExport('metrics', 'protobuf', ProtobufMetricsSerializer.serializeRequest(resourceMetrics)!, { receivedAtNs: BigInt(Date.now()) * 1_000_000n });
       for (const b of decoded.batches) await store.insertRows(b.table, b.columns, b.rows);
     };
     counter.add(10, { code: '200' });
