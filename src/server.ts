@@ -16,6 +16,7 @@ import { createCorrelateRoutes } from './api/correlate-routes.js';
 import { createUiRoutes } from './api/ui-routes.js';
 import { createPromRoutes } from './api/prom-routes.js';
 import { createSeriesCatalog } from './series/index.js';
+import { createQueryRunner } from './query/index.js';
 import { createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
 import { alertInstances } from './engine/alert-instances.js';
 import { createSloEngine, type SloEngine } from './engine/engine.js';
@@ -72,6 +73,8 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   // Tollgate's own /metrics into its metric tables, so its API answers PromQL about itself.
   const selfScrape = startSelfScrape({ registry: metrics.registry, writer, intervalMs: config.selfScrapeIntervalMs, serviceVersion: VERSION, log: log.child({ module: 'self-scrape' }) });
 
+  // PromQL evaluation for the Prometheus API and PromQL SLIs, on worker threads under each query's deadline.
+  const queries = createQueryRunner({ workers: config.queryWorkers, defaultTimeoutMs: config.queryTimeoutMs });
   const sloLog = log.child({ module: 'slo' });
   let slos: SloRegistry | undefined;
   let engine: SloEngine | undefined;
@@ -83,7 +86,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       store,
       registry: slos,
       // Sloth and OpenSLO SLIs read the applications' metrics and the span-derived series, never the SLO series.
-      series: createSeriesCatalog({ store, registry: undefined, engine: undefined }),
+      promql: { runner: queries, source: createSeriesCatalog({ store, registry: undefined, engine: undefined }) },
       log: log.child({ module: 'engine' }),
       // Firing alerts are resent on every evaluation (Alertmanager expires them otherwise);
       // a resolved one is sent once with endsAt = now.
@@ -125,7 +128,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   }
   // Grafana's Prometheus datasource: every /api/v1 route needs a read (or gate) token when tokens are on.
   api.use('/api/v1/*', requireScope(tokens, 'read', 'gate'));
-  api.route('/', createPromRoutes({ catalog: createSeriesCatalog({ store, registry: slos, engine }) }));
+  api.route('/', createPromRoutes({ catalog: createSeriesCatalog({ store, registry: slos, engine, runner: queries }), queries }));
   // The web UI: page shells and their files load without a token; the data they fetch needs one.
   api.route('/', createUiRoutes({ store, tokens, registry: slos, engine }));
   const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });
@@ -152,6 +155,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         const httpClosed = Promise.all([closeServer(otlpHttpServer), closeServer(apiServer)]);
         const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
         await engine?.stop();
+        await queries.close();
         slos?.close();
         await selfScrape.stop();
         // 2. Open batches go to the store now instead of waiting out their delay.

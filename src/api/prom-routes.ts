@@ -3,12 +3,14 @@
  * The Prometheus HTTP API (v1) as Grafana's Prometheus datasource calls it: query, query_range,
  * series, labels, label values, metadata, query_exemplars and status/buildinfo, over GET or POST
  * form bodies, with Prometheus' envelopes and error types (bad_data 400, execution 422, timeout
- * 503). PromQL is parsed and evaluated by promql/; the series come from series/ (ClickHouse).
+ * and unavailable 503). PromQL is parsed by promql/ and run by query/ (evaluation on worker
+ * threads under the query's timeout); the series come from series/ (ClickHouse).
  */
 import { Hono, type Context } from 'hono';
 import type { Expr, VectorSelector } from '../promql/ast.js';
 import { PromqlError } from '../promql/errors.js';
-import { evaluateInstant, evaluateRange, parsePromql } from '../promql/index.js';
+import { parsePromql } from '../promql/index.js';
+import type { QueryRunner } from '../query/index.js';
 import { planSelects } from '../promql/plan.js';
 import { TooManySamplesError, type SeriesCatalog, type Labels } from '../series/index.js';
 import { VERSION } from '../version.js';
@@ -16,14 +18,13 @@ import { BadDataError, mergedParams, parseDurationParamMs, parseRange, parseTime
 
 /** A form body is a query and a few times; Grafana's largest are dashboards' long expressions. */
 const MAX_FORM_BYTES = 256 * 1024;
-const DEFAULT_TIMEOUT_MS = 30_000;
 const MAX_TIMEOUT_MS = 120_000;
 /** Grafana lists label values without a time range; look this far back then (series are built from the data). */
 const DEFAULT_LIST_RANGE_MS = 6 * 3_600_000;
 const MAX_LIST_RESULTS = 10_000;
 const LOOKBACK_DELTA_MS = 300_000;
 
-export function createPromRoutes({ catalog }: { catalog: SeriesCatalog }): Hono {
+export function createPromRoutes({ catalog, queries }: { catalog: SeriesCatalog; queries: QueryRunner }): Hono {
   const app = new Hono();
 
   const handle = (run: (params: RequestParams, c: Context) => Promise<Response>) => async (c: Context) => {
@@ -35,18 +36,18 @@ export function createPromRoutes({ catalog }: { catalog: SeriesCatalog }): Hono 
   };
 
   const instant = handle(async (params, c) => {
-    const expr = parseQueryParam(params);
+    const query = parseQueryParam(params);
     const timeMs = parseTimeMs(params.get('time'), 'time', Date.now());
-    const data = await withTimeout(params, (signal) => evaluateInstant(expr, timeMs, catalog, { signal, lookbackDeltaMs: LOOKBACK_DELTA_MS }));
+    const data = await queries.run(query, { kind: 'instant', timeMs }, catalog, { timeoutMs: timeoutOf(params), lookbackDeltaMs: LOOKBACK_DELTA_MS });
     return c.json({ status: 'success', data });
   });
   app.get('/api/v1/query', instant);
   app.post('/api/v1/query', instant);
 
   const range = handle(async (params, c) => {
-    const expr = parseQueryParam(params);
+    const query = parseQueryParam(params);
     const { startMs, endMs, stepMs } = parseRange(params);
-    const data = await withTimeout(params, (signal) => evaluateRange(expr, startMs, endMs, stepMs, catalog, { signal, lookbackDeltaMs: LOOKBACK_DELTA_MS }));
+    const data = await queries.run(query, { kind: 'range', startMs, endMs, stepMs }, catalog, { timeoutMs: timeoutOf(params), lookbackDeltaMs: LOOKBACK_DELTA_MS });
     return c.json({ status: 'success', data });
   });
   app.get('/api/v1/query_range', range);
@@ -135,10 +136,10 @@ async function paramsOf(c: Context): Promise<RequestParams> {
   return mergedParams(url, new URLSearchParams(text));
 }
 
-async function withTimeout<T>(params: RequestParams, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** Prometheus' `timeout` parameter, capped; a query without one gets the runner's default (TOLLGATE_QUERY_TIMEOUT_MS). */
+function timeoutOf(params: RequestParams): number | undefined {
   const asked = params.get('timeout');
-  const timeoutMs = asked === undefined ? DEFAULT_TIMEOUT_MS : Math.min(MAX_TIMEOUT_MS, parseDurationParamMs(asked, 'timeout'));
-  return run(AbortSignal.timeout(timeoutMs));
+  return asked === undefined ? undefined : Math.min(MAX_TIMEOUT_MS, parseDurationParamMs(asked, 'timeout'));
 }
 
 async function listSeries(catalog: SeriesCatalog, params: RequestParams, matches: readonly string[]): Promise<Labels[]> {
@@ -155,10 +156,15 @@ async function listSeries(catalog: SeriesCatalog, params: RequestParams, matches
   return [...out.values()];
 }
 
-/** Prometheus' API names the parameter in front of a parse error (not of evaluation errors). */
-function parseQueryParam(params: RequestParams): Expr {
+/**
+ * The query text, checked here so that a parse error carries the parameter's name in front, as
+ * Prometheus' API does (evaluation errors do not); the runner parses it again for its worker.
+ */
+function parseQueryParam(params: RequestParams): string {
+  const query = required(params, 'query');
   try {
-    return parsePromql(required(params, 'query'));
+    parsePromql(query);
+    return query;
   } catch (e) {
     if (e instanceof PromqlError && e.type === 'bad_data') throw new PromqlError('bad_data', `invalid parameter "query": ${e.message}`);
     throw e;
@@ -175,7 +181,7 @@ function errorResponse(c: Context, e: unknown): Response {
   if (e instanceof BadDataError) return c.json({ status: 'error', errorType: 'bad_data', error: e.message }, 400);
   if (e instanceof TooManySamplesError) return c.json({ status: 'error', errorType: 'execution', error: e.message }, 422);
   if (e instanceof PromqlError) {
-    const status = e.type === 'bad_data' ? 400 : e.type === 'timeout' ? 503 : 422;
+    const status = e.type === 'bad_data' ? 400 : e.type === 'timeout' || e.type === 'unavailable' ? 503 : 422;
     return c.json({ status: 'error', errorType: e.type, error: e.message }, status);
   }
   if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {

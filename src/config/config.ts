@@ -36,6 +36,10 @@ export interface Config {
   selfTracingEndpoint: string | undefined;
   /** @default 15_000: how often Tollgate writes its own /metrics into its metric tables (service `tollgate`); 0: never. */
   selfScrapeIntervalMs: number;
+  /** @default 2: PromQL evaluations at once, each on its own worker thread. */
+  queryWorkers: number;
+  /** @default 30_000: the timeout of a PromQL query that does not ask for one (at most 120 s when asked). */
+  queryTimeoutMs: number;
 }
 
 export type ClickHouseTarget =
@@ -77,6 +81,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     publicUrl: urlVar(env, 'TOLLGATE_PUBLIC_URL') ?? `http://localhost:${env['TOLLGATE_HTTP_PORT'] ?? '8080'}`,
     selfTracingEndpoint: optionalVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),
     selfScrapeIntervalMs: intVar(env, 'TOLLGATE_SELF_SCRAPE_INTERVAL_MS', 15_000, 0, 3_600_000),
+    queryWorkers: intVar(env, 'TOLLGATE_QUERY_WORKERS', 2, 1, 64),
+    queryTimeoutMs: intVar(env, 'TOLLGATE_QUERY_TIMEOUT_MS', 30_000, 100, 120_000),
   };
   return config;
 }

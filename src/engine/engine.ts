@@ -6,13 +6,12 @@
  * transition is stored in tollgate_alert_events, so what is firing survives a restart.
  */
 import type { Logger } from 'pino';
-import type { SeriesSource } from '../promql/index.js';
 import type { AlertState } from '../slo/math/index.js';
 import { fitsSpanRollup, spanRollupQuery, type RollupRow, type SliCounts } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import { millisToDateTime64, type Store } from '../store/index.js';
 import { planWindows, type WindowPlan } from './plan.js';
-import { promqlSliCounts } from './promql-sli.js';
+import { promqlSliCounts, type PromqlEnv } from './promql-sli.js';
 import type { SloRegistry } from './slo-registry.js';
 import { sliQuery } from './sli.js';
 import { sloStatus, type AlertStep, type SloStatus } from './status.js';
@@ -49,11 +48,11 @@ const ALERT_EVENT_COLUMNS = [
   'ShortBurnRate', 'LongBurnRate', 'Reason',
 ] as const;
 
-export async function createSloEngine({ store, registry, series, log, now = Date.now, onEvaluated }: {
+export async function createSloEngine({ store, registry, promql, log, now = Date.now, onEvaluated }: {
   store: Store;
   registry: SloRegistry;
-  /** What PromQL SLIs (Sloth, OpenSLO) read: the stored metrics under Prometheus' names. */
-  series?: SeriesSource;
+  /** How PromQL SLIs (Sloth, OpenSLO) are evaluated: the query runner over the stored metrics under Prometheus' names. */
+  promql?: PromqlEnv;
   log: Logger;
   now?: () => number;
   /** Called after each evaluation with the alerts whose state changed (and all the rest). */
@@ -106,8 +105,8 @@ export async function createSloEngine({ store, registry, series, log, now = Date
       try {
         const plan = planWindows(slo, nowMs);
         if (slo.sli.kind === 'promql') {
-          if (series === undefined) throw new Error('PromQL SLIs need a series source');
-          return await apply(slo, plan, await promqlSliCounts(slo, slo.sli, plan, nowMs, series), 'promql', nowMs);
+          if (promql === undefined) throw new Error('PromQL SLIs need a query runner and a series source');
+          return await apply(slo, plan, await promqlSliCounts(slo, slo.sli, plan, nowMs, promql), 'promql', nowMs);
         }
         const query = sliQuery({ slo, windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds });
         const rows = await store.query<Record<string, unknown>>(query.sql, query.params);

@@ -8,28 +8,35 @@
  * Counts are the queries' values (for `rate()` queries, events per second): ratios are what Sloth
  * computes; the split by release is not available, since the queries do not keep config_hash.
  */
-import { evaluateInstant, evaluateRange, MAX_RANGE_POINTS, parsePromql, type QueryResult, type Series, type SeriesSource } from '../promql/index.js';
+import { MAX_RANGE_POINTS, type QueryResult, type Series, type SeriesSource } from '../promql/index.js';
+import type { QueryRunner } from '../query/index.js';
 import { countSlices, type SliCounts, type SliceCounts, type WindowCounts } from '../slo/sli/index.js';
 import { fillWindow, type PromqlSli, type SloDefinition } from '../slo/spec/index.js';
 import type { WindowPlan } from './plan.js';
 
-export async function promqlSliCounts(slo: SloDefinition, sli: PromqlSli, plan: WindowPlan, nowMs: number, metrics: SeriesSource): Promise<SliCounts> {
+/** What PromQL SLIs are evaluated with: the runner (worker threads, deadlines) over the stored metrics. */
+export interface PromqlEnv {
+  runner: QueryRunner;
+  source: SeriesSource;
+}
+
+export async function promqlSliCounts(slo: SloDefinition, sli: PromqlSli, plan: WindowPlan, nowMs: number, env: PromqlEnv): Promise<SliCounts> {
   if (slo.budgeting.kind === 'timeslices') {
     const sliceSeconds = slo.budgeting.windowSeconds;
     const first = Math.min(...plan.windows.map((w) => w.startSeconds));
-    const slices = await sliceCounts(slo, sli, sliceSeconds, first, nowMs, metrics);
+    const slices = await sliceCounts(slo, sli, sliceSeconds, first, nowMs, env);
     return countSlices(slices, { windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds, sliceSeconds, targetFraction: slo.budgeting.targetFraction });
   }
   // Tollgate's windows end with the current minute: the queries are evaluated at its end, so the
   // SLO series (series/slo-series.ts) give the same numbers for this minute.
   const atMs = (plan.endMinuteSeconds + 60) * 1000;
-  const source = sharedReads(metrics);
+  const source = sharedReads(env.source);
   const total: Record<string, WindowCounts> = {};
   // Longest first: its reads cover every shorter window's, which then come from memory.
   for (const w of [...plan.windows].sort((a, b) => a.startSeconds - b.startSeconds)) {
     const window = `${plan.endMinuteSeconds + 60 - w.startSeconds}s`;
     const value = async (template: string, role: string): Promise<number> =>
-      singleValue(await evaluateInstant(parsePromql(fillWindow(template, window)), atMs, source), slo, role, w.key);
+      singleValue(await env.runner.run(fillWindow(template, window), { kind: 'instant', timeMs: atMs }, source), slo, role, w.key);
     const numerator = await value(sli.numeratorQuery, sli.totalQuery === null ? 'ratio' : sli.counts);
     const denominator = sli.totalQuery === null ? null : await value(sli.totalQuery, 'total');
     total[w.key] = counts(sli, numerator, denominator);
@@ -51,12 +58,12 @@ function counts(sli: PromqlSli, numerator: number, total: number | null): Window
 }
 
 /** Each slice's counts: the queries with the slice's length as window, evaluated at each slice's end. */
-async function sliceCounts(slo: SloDefinition, sli: PromqlSli, sliceSeconds: number, fromSeconds: number, nowMs: number, source: SeriesSource): Promise<SliceCounts[]> {
+async function sliceCounts(slo: SloDefinition, sli: PromqlSli, sliceSeconds: number, fromSeconds: number, nowMs: number, env: PromqlEnv): Promise<SliceCounts[]> {
   const stepMs = sliceSeconds * 1000;
   const firstEnd = (Math.floor(fromSeconds / sliceSeconds) + 1) * stepMs;
   // The current slice is evaluated at its end too: no data lies beyond now.
   const lastEnd = (Math.floor(nowMs / stepMs) + 1) * stepMs;
-  const byEnd = await promqlSliOverRange(slo, sli, { windowSeconds: sliceSeconds, startMs: firstEnd, endMs: lastEnd, stepMs }, source);
+  const byEnd = await promqlSliOverRange(slo, sli, { windowSeconds: sliceSeconds, startMs: firstEnd, endMs: lastEnd, stepMs }, env);
   return [...byEnd].map(([end, counts]) => ({ release: '', start: end / 1000 - sliceSeconds, counts }));
 }
 
@@ -68,18 +75,18 @@ export async function promqlSliOverRange(
   slo: SloDefinition,
   sli: PromqlSli,
   range: { windowSeconds: number; startMs: number; endMs: number; stepMs: number },
-  metrics: SeriesSource,
+  env: PromqlEnv,
 ): Promise<Map<number, WindowCounts>> {
   const { startMs, endMs, stepMs } = range;
   const window = `${range.windowSeconds}s`;
-  const source = sharedReads(metrics);
+  const source = sharedReads(env.source);
   const valuesOf = async (template: string, role: string): Promise<Map<number, number>> => {
-    const expr = parsePromql(fillWindow(template, window));
+    const query = fillWindow(template, window);
     const out = new Map<number, number>();
     // Prometheus' API limit applies to the evaluator too: long ranges of short steps go in chunks.
     for (let start = startMs; start <= endMs; start += MAX_RANGE_POINTS * stepMs) {
       const end = Math.min(endMs, start + (MAX_RANGE_POINTS - 1) * stepMs);
-      const result = await evaluateRange(expr, start, end, stepMs, source);
+      const result = await env.runner.run(query, { kind: 'range', startMs: start, endMs: end, stepMs }, source);
       if (result.resultType !== 'matrix') continue;
       if (result.result.length > 1) throw tooManySeries(slo, role, result.result.length, window);
       for (const [t, v] of result.result[0]?.values ?? []) out.set(Math.round(t * 1000), sampleNumber(v));

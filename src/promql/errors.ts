@@ -1,9 +1,9 @@
 /**
  * The one error class the PromQL core throws. `type` follows the Prometheus HTTP API's
  * `errorType`, so the HTTP layer maps it without inspecting messages:
- * bad_data → 400, execution → 422, timeout → 503.
+ * bad_data → 400, execution → 422, timeout and unavailable → 503.
  */
-export type PromqlErrorType = 'bad_data' | 'execution' | 'timeout';
+export type PromqlErrorType = 'bad_data' | 'execution' | 'timeout' | 'unavailable';
 
 export class PromqlError extends Error {
   override readonly name = 'PromqlError';

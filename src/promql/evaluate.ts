@@ -3,7 +3,7 @@
  * SeriesSource, then evaluate in memory and shape the result like Prometheus' HTTP API.
  */
 import { documentedType, valueTypeOf, type Expr, type VectorSelector } from './ast.js';
-import { badData, PromqlError } from './errors.js';
+import { badData, PromqlError, tooManySamples } from './errors.js';
 import { compareLabels, labelsKey, normalizeLabels, type Labels } from './labels.js';
 import { planSelects, type SelectorPlan } from './plan.js';
 import { instantResult, rangeResult, type QueryResult } from './result.js';
@@ -26,10 +26,19 @@ export interface EvalOptions {
 /** Prometheus' API limit on points per series in a range query. */
 export const MAX_RANGE_POINTS = 11_000;
 
+/** When a query is evaluated: one instant, or the steps of a range. */
+export type QueryTimes = { kind: 'instant'; timeMs: number } | { kind: 'range'; startMs: number; endMs: number; stepMs: number };
+
+/** A parsed query with its grid and the selects it needs, in a fixed order (fetched data is matched by index). */
+export interface PreparedQuery {
+  expr: Expr;
+  times: QueryTimes;
+  grid: Grid;
+  plans: SelectorPlan[];
+}
+
 export async function evaluateInstant(expr: Expr, timeMs: number, source: SeriesSource, opts: EvalOptions = {}): Promise<QueryResult> {
-  const grid = instantGrid(timeMs);
-  const value = await run(expr, grid, timeMs, timeMs, source, opts);
-  return instantResult(value, timeMs);
+  return run(prepareQuery(expr, { kind: 'instant', timeMs }, opts), source, opts);
 }
 
 export async function evaluateRange(
@@ -40,6 +49,24 @@ export async function evaluateRange(
   source: SeriesSource,
   opts: EvalOptions = {},
 ): Promise<QueryResult> {
+  return run(prepareQuery(expr, { kind: 'range', startMs, endMs, stepMs }, opts), source, opts);
+}
+
+async function run(prepared: PreparedQuery, source: SeriesSource, opts: EvalOptions): Promise<QueryResult> {
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  const deadlineMs = Date.now() + timeoutMs;
+  const data = await fetchSelected(prepared, source, { timeoutMs, ...(opts.signal === undefined ? {} : { signal: opts.signal }), maxSamples: opts.maxSamples });
+  return evaluatePrepared(prepared, data, { ...opts, deadlineMs });
+}
+
+/** Checks the times and plans the selects; throws bad_data as Prometheus' API would. */
+export function prepareQuery(expr: Expr, times: QueryTimes, opts: Pick<EvalOptions, 'lookbackDeltaMs'> = {}): PreparedQuery {
+  const lookbackDeltaMs = opts.lookbackDeltaMs ?? 300_000;
+  if (times.kind === 'instant') {
+    const grid = instantGrid(times.timeMs);
+    return { expr, times, grid, plans: planSelects(expr, { startMs: times.timeMs, endMs: times.timeMs, lookbackDeltaMs }) };
+  }
+  const { startMs, endMs, stepMs } = times;
   if (endMs < startMs) throw badData('end timestamp must not be before start time');
   if (!(stepMs > 0)) throw badData('zero or negative query resolution step widths are not accepted. Try a positive integer');
   if ((endMs - startMs) / stepMs > MAX_RANGE_POINTS) {
@@ -50,32 +77,57 @@ export async function evaluateRange(
     throw badData(`invalid expression type ${JSON.stringify(documentedType(t))} for range query, must be Scalar or instant Vector`);
   }
   const grid = makeGrid(startMs, endMs, stepMs);
-  const value = await run(expr, grid, startMs, endMs, source, opts);
-  return rangeResult(value, grid);
+  return { expr, times, grid, plans: planSelects(expr, { startMs, endMs, lookbackDeltaMs, ...(grid.steps > 1 ? { stepMs: grid.stepMs } : {}) }) };
 }
 
-async function run(expr: Expr, grid: Grid, startMs: number, endMs: number, source: SeriesSource, opts: EvalOptions) {
-  const lookbackDeltaMs = opts.lookbackDeltaMs ?? 300_000;
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-  const limits = new Limits(opts.maxSamples ?? 50_000_000, Date.now() + timeoutMs, opts.signal);
-  const plans = planSelects(expr, { startMs, endMs, lookbackDeltaMs, ...(grid.steps > 1 ? { stepMs: grid.stepMs } : {}) });
-  const fetched = await fetchAll(plans, source, timeoutMs, opts.signal);
-  const data = new Map<VectorSelector, RangeSeries[]>();
-  plans.forEach((p, i) => {
+/**
+ * The series of every plan, in plan order, as the evaluator takes them (canonical labels, merged,
+ * sorted), refused past the sample budget before anything is evaluated.
+ */
+export async function fetchSelected(
+  prepared: PreparedQuery,
+  source: SeriesSource,
+  { timeoutMs, signal, maxSamples }: { timeoutMs: number; signal?: AbortSignal; maxSamples?: number | undefined },
+): Promise<RangeSeries[][]> {
+  const fetched = await fetchAll(prepared.plans, source, timeoutMs, signal);
+  const budget = maxSamples ?? DEFAULT_MAX_SAMPLES;
+  let points = 0;
+  return prepared.plans.map((_, i) => {
     const series = prepare(fetched[i] ?? []);
+    for (const s of series) points += s.timestampsMs.length;
+    if (points > budget) throw tooManySamples();
+    return series;
+  });
+}
+
+/** Prometheus' --query.max-samples. */
+export const DEFAULT_MAX_SAMPLES = 50_000_000;
+
+/** Pure and CPU-bound: what a worker thread runs (query/), given the plans' series in plan order. */
+export function evaluatePrepared(
+  prepared: PreparedQuery,
+  data: readonly RangeSeries[][],
+  opts: Omit<EvalOptions, 'timeoutMs'> & { deadlineMs: number },
+): QueryResult {
+  const limits = new Limits(opts.maxSamples ?? DEFAULT_MAX_SAMPLES, opts.deadlineMs, opts.signal);
+  const bySelector = new Map<VectorSelector, RangeSeries[]>();
+  prepared.plans.forEach((p, i) => {
+    const series = data[i] ?? [];
     for (const s of series) limits.addPoints(s.timestampsMs.length);
-    data.set(p.selector, series);
+    bySelector.set(p.selector, series);
   });
   limits.checkTimeNow();
+  const { startMs, endMs } = prepared.times.kind === 'instant' ? { startMs: prepared.times.timeMs, endMs: prepared.times.timeMs } : prepared.times;
   const evaluator = new Evaluator({
-    data,
-    lookbackDeltaMs,
+    data: bySelector,
+    lookbackDeltaMs: opts.lookbackDeltaMs ?? 300_000,
     defaultSubqueryStepMs: opts.defaultSubqueryStepMs ?? 60_000,
     queryStartMs: startMs,
     queryEndMs: endMs,
     limits,
   });
-  return evaluator.eval(expr, grid);
+  const value = evaluator.eval(prepared.expr, prepared.grid);
+  return prepared.times.kind === 'instant' ? instantResult(value, prepared.times.timeMs) : rangeResult(value, prepared.grid);
 }
 
 /**

@@ -10,7 +10,11 @@ export { PromqlError, type PromqlErrorType } from './errors.js';
 export { formatSampleValue } from './format.js';
 export { parsePromql } from './parse.js';
 export { planSelects, type SelectorPlan } from './plan.js';
-export { evaluateInstant, evaluateRange, MAX_RANGE_POINTS, type EvalOptions } from './evaluate.js';
+export {
+  DEFAULT_MAX_SAMPLES, evaluateInstant, evaluatePrepared, evaluateRange, fetchSelected, MAX_RANGE_POINTS, prepareQuery,
+  type EvalOptions, type PreparedQuery, type QueryTimes,
+} from './evaluate.js';
+export type { RangeSeries } from './values.js';
 export type { QueryResult, SamplePair, Metric } from './result.js';
 export type { SelectRequest, Series, SeriesSource } from './source.js';
 export { matchesAll } from './matchers.js';

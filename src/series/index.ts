@@ -7,6 +7,7 @@
 import type { SloEngine } from '../engine/engine.js';
 import type { SloRegistry } from '../engine/slo-registry.js';
 import type { Store } from '../store/index.js';
+import type { QueryRunner } from '../query/index.js';
 import { metricNameOf } from './matchers.js';
 import { createOtlpMetricsProvider } from './otlp-metrics.js';
 import { createSloSeriesProvider, isSloSeriesName } from './slo-series.js';
@@ -24,13 +25,19 @@ export interface SeriesCatalog {
   exemplars(req: SelectRequest): Promise<SeriesExemplars[]>;
 }
 
-export function createSeriesCatalog({ store, registry, engine }: { store: Store; registry: SloRegistry | undefined; engine: SloEngine | undefined }): SeriesCatalog {
+export function createSeriesCatalog({ store, registry, engine, runner }: {
+  store: Store;
+  registry: SloRegistry | undefined;
+  engine: SloEngine | undefined;
+  /** Evaluates PromQL SLIs for the SLO series over a range. */
+  runner?: QueryRunner;
+}): SeriesCatalog {
   const otlp = createOtlpMetricsProvider(store);
   const derived: SeriesProvider[] = [createSpanMetricsProvider(store)];
-  if (registry !== undefined && engine !== undefined) {
+  if (registry !== undefined && engine !== undefined && runner !== undefined) {
     // PromQL SLIs read the applications' metrics and the span series, never the SLO series themselves.
     const metrics = createSeriesCatalog({ store, registry: undefined, engine: undefined });
-    derived.push(createSloSeriesProvider({ store, registry, engine, metrics }));
+    derived.push(createSloSeriesProvider({ store, registry, engine, promql: { runner, source: metrics } }));
   }
 
   /** A selector pinned to a derived family's name never reads the OTLP metric tables. */

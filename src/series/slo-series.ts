@@ -22,8 +22,7 @@
  * reads a month, not the month before it too).
  */
 import type { SloEngine } from '../engine/engine.js';
-import { promqlSliOverRange } from '../engine/promql-sli.js';
-import type { SeriesSource } from '../promql/index.js';
+import { promqlSliOverRange, type PromqlEnv } from '../engine/promql-sli.js';
 import { planWindows } from '../engine/plan.js';
 import type { SloRegistry } from '../engine/slo-registry.js';
 import { budgetRemaining, errorBudgetFraction, errorRatio, objectiveRatio, periodBounds } from '../slo/math/index.js';
@@ -53,12 +52,12 @@ interface MinuteCounts {
   cumBad: Float64Array;
 }
 
-export function createSloSeriesProvider({ store, registry, engine, metrics }: {
+export function createSloSeriesProvider({ store, registry, engine, promql }: {
   store: Store;
   registry: SloRegistry;
   engine: SloEngine;
-  /** What PromQL SLIs read (the other providers), for their series over a range. */
-  metrics: SeriesSource;
+  /** How PromQL SLIs are evaluated over a range: the query runner over the other providers. */
+  promql: PromqlEnv;
 }): SeriesProvider {
   const namesFor = (slo: SloDefinition): string[] => [
     ...ALERT_WINDOWS.map(([w]) => `${SLI}${w}`), `${SLI}${periodLabel(slo)}`, ...CONSTANTS, ...DERIVED, INFO,
@@ -227,7 +226,7 @@ export function createSloSeriesProvider({ store, registry, engine, metrics }: {
         of: async (_, key) => {
           // The sample of minute M is the window ending with minute M, as for every SLO: evaluated at M + 1m.
           const range = { windowSeconds: seconds.get(key)!, startMs: (minutes[0]! + 60) * 1000, endMs: (minutes.at(-1)! + 60) * 1000, stepMs };
-          const values = await promqlSliOverRange(slo, sli, range, metrics);
+          const values = await promqlSliOverRange(slo, sli, range, promql);
           const w = { total: new Float64Array(minutes.length), bad: new Float64Array(minutes.length) };
           minutes.forEach((m, i) => {
             const c = values.get((m + 60) * 1000);
