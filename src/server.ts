@@ -18,13 +18,13 @@ import { createPromRoutes } from './api/prom-routes.js';
 import { createSeriesCatalog } from './series/index.js';
 import { createQueryRunner } from './query/index.js';
 import { createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
-import { alertInstances } from './engine/alert-instances.js';
-import { createSloEngine, type SloEngine } from './engine/engine.js';
-import { openSloRegistry, type SloRegistry } from './engine/slo-registry.js';
+import { createSloEngine, openSloRegistry, type LiveTally, type SloEngine, type SloRegistry } from './engine/index.js';
+import { createDecisionLog, createGateService, topCauses, type DecisionLog } from './gate/index.js';
+import { alertInstances } from './slo/evaluate/index.js';
 import { loadTokens } from './auth/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
-import { createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
-import { classifyInsertError, createBatchWriter, openStore, rowErrorReason, type Store } from './store/index.js';
+import { type Signal, createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
+import { classifyInsertError, createBatchWriter, openStore, rowErrorReason, type RowBatch, type Store } from './store/index.js';
 import { createTollgateMetrics, startSelfScrape } from './telemetry/index.js';
 import { VERSION } from './version.js';
 
@@ -68,7 +68,9 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     },
   });
   const budget = createIngestBudget({ softLimitBytes: config.ingestSoftLimitBytes, hardLimitBytes: config.ingestHardLimitBytes });
-  const pipeline = createIngestPipeline({ writer, observer: metrics.ingest });
+  // The SLO engine counts what is stored into its recorded minutes as it is acknowledged (set once it exists).
+  let tally: ((signal: Signal, batches: readonly RowBatch[]) => LiveTally | undefined) | undefined;
+  const pipeline = createIngestPipeline({ writer, observer: metrics.ingest, tally: (signal, batches) => tally?.(signal, batches) });
   metrics.watchQueues({ ingestBytesInUse: budget.inUseBytes, pendingRows: writer.pendingRows, statementQueue: () => store.queueDepth() });
   // Tollgate's own /metrics into its metric tables, so its API answers PromQL about itself.
   const selfScrape = startSelfScrape({ registry: metrics.registry, writer, intervalMs: config.selfScrapeIntervalMs, serviceVersion: VERSION, log: log.child({ module: 'self-scrape' }) });
@@ -78,6 +80,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   const sloLog = log.child({ module: 'slo' });
   let slos: SloRegistry | undefined;
   let engine: SloEngine | undefined;
+  let decisions: DecisionLog | undefined;
   try {
     slos = await openSloRegistry({ dir: config.sloDir, log: sloLog });
     const alertLog = log.child({ module: 'alerts' });
@@ -88,6 +91,10 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       // Sloth and OpenSLO SLIs read the applications' metrics and the span-derived series, never the SLO series.
       promql: { runner: queries, source: createSeriesCatalog({ store, registry: undefined, engine: undefined }) },
       log: log.child({ module: 'engine' }),
+      retention: config.retention,
+      recordIntervalMs: config.recordIntervalMs,
+      evaluationIntervalMs: config.evaluationIntervalMs,
+      onLate: (events, foundBy) => metrics.observeLateEvents(events, foundBy),
       // Firing alerts are resent on every evaluation (Alertmanager expires them otherwise);
       // a resolved one is sent once with endsAt = now.
       onEvaluated: async (changed, evaluated) => {
@@ -102,6 +109,12 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         if (alerts.length > 0) await notifier.send(alerts);
       },
     });
+    const running = engine;
+    tally = (signal, batches) => running.tally(signal, batches);
+    metrics.watchRecordedMinutes(() => running.memoryBytes());
+    await engine.recordNow();
+    decisions = createDecisionLog({ store, log: log.child({ module: 'gate' }) });
+    await decisions.start();
   } catch (e) {
     sloLog.error({ sloDir: config.sloDir, err: e }, 'cannot read the SLO directory');
   }
@@ -119,18 +132,30 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     api.use('/api/v1/rules', requireScope(tokens, 'read', 'gate'));
     api.route('/', createAlertRoutes(() => evaluated.latest().flatMap(alertInstances), {
       intervalSeconds: config.evaluationIntervalMs / 1000,
-      lastEvaluationMs: () => Math.max(0, ...evaluated.latest().map((e) => Date.parse(e.status.evaluated_at))) || null,
+      lastEvaluationMs: () => Math.max(0, ...evaluated.latest().map((e) => e.status.evaluatedAtMs)) || null,
       log: log.child({ module: 'alerts' }),
     }));
-    api.route('/', createGateRoutes({ store, registry: slos, tokens, publicUrl: config.publicUrl }));
+    const registry = slos;
+    const decisionLog = decisions!; // created with the engine
+    const gate = createGateService({
+      definitions: () => registry.current(),
+      sources: {
+        reader: engine.reader,
+        causes: (request, _slos, ranIn) => topCauses(store, request.configHash, ranIn),
+        overrides: (request, nowMs) => decisionLog.validOverrides(request.app, request.environment, nowMs),
+      },
+      decisions: decisionLog,
+      publicUrl: config.publicUrl,
+    });
+    api.route('/', createGateRoutes({ gate, decisions: decisionLog, tokens }));
     api.route('/', createCorrelateRoutes({ store, registry: slos, engine, tokens }));
-    engine.start(config.evaluationIntervalMs);
+    engine.start();
   }
   // Grafana's Prometheus datasource: every /api/v1 route needs a read (or gate) token when tokens are on.
   api.use('/api/v1/*', requireScope(tokens, 'read', 'gate'));
   api.route('/', createPromRoutes({ catalog: createSeriesCatalog({ store, registry: slos, engine, runner: queries }), queries }));
   // The web UI: page shells and their files load without a token; the data they fetch needs one.
-  api.route('/', createUiRoutes({ store, tokens, registry: slos, engine }));
+  api.route('/', createUiRoutes({ decisions, tokens, registry: slos, engine }));
   const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });
   const grpcServer = createOtlpGrpcServer({ pipeline, budget, tokens, observer: metrics.ingest, maxMessageBytes: config.grpcMaxMessageBytes });
 
@@ -155,6 +180,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         const httpClosed = Promise.all([closeServer(otlpHttpServer), closeServer(apiServer)]);
         const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
         await engine?.stop();
+        await decisions?.close();
         await queries.close();
         slos?.close();
         await selfScrape.stop();

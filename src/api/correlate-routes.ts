@@ -10,9 +10,8 @@ import type { Scope, TokenVerifier } from '../auth/index.js';
 import {
   isTraceId, listReleases, parseSince, readServiceMap, readSloGraph, readTrace, releaseDetail,
 } from '../correlate/index.js';
-import type { SloEngine } from '../engine/engine.js';
-import type { SloRegistry } from '../engine/slo-registry.js';
-import { RELEASE_LOOKBACK_SECONDS } from '../gate/evidence.js';
+import type { SloEngine, SloRegistry } from '../engine/index.js';
+import { RELEASE_LOOKBACK_SECONDS } from '../gate/index.js';
 import type { Store } from '../store/index.js';
 import { requireScope } from './auth.js';
 
@@ -22,7 +21,7 @@ const MAX_NAME_LENGTH = 200;
 export function createCorrelateRoutes({ store, registry, engine, tokens, now = Date.now }: {
   store: Store;
   registry: SloRegistry;
-  engine: Pick<SloEngine, 'evaluateAll'>;
+  engine: Pick<SloEngine, 'evaluateAll' | 'reader'>;
   tokens: TokenVerifier;
   now?: () => number;
 }): Hono {
@@ -61,7 +60,7 @@ export function createCorrelateRoutes({ store, registry, engine, tokens, now = D
     // The gate's lookback by default, so the baseline named here is the one a gate decision names.
     const lookback = parseSince(c.req.query('since'), RELEASE_LOOKBACK_SECONDS, 31 * DAY);
     if (!lookback.ok) return c.json({ error: lookback.error }, 400);
-    const detail = await releaseDetail(store, registry.current().slos, {
+    const detail = await releaseDetail(store, engine.reader, registry.current().slos, {
       configHash,
       environment: nonEmpty(c.req.query('environment')),
       lookbackSeconds: lookback.seconds,

@@ -1,12 +1,13 @@
 /**
  * @module api/slo-routes
- * `GET /v1/slos` and `GET /v1/slos/{name}`: every number computed from the data acknowledged
- * before the call, plus the SLO files' problems (a broken file keeps its last good version).
+ * `GET /v1/slos` and `GET /v1/slos/{name}`: every number from the recorded minutes, including what
+ * this process acknowledged a moment ago (the engine's live feed), plus the SLO files' problems (a
+ * broken file keeps its last good version) and how far each SLO is recorded.
  */
 import { Hono } from 'hono';
-import type { SloEngine, SloEvaluation } from '../engine/engine.js';
-import type { SloRegistry } from '../engine/slo-registry.js';
+import type { SloEngine, SloRegistry } from '../engine/index.js';
 import { formatProblem } from '../slo/spec/index.js';
+import { evaluatedWire, summaryWire } from './slo-wire.js';
 
 export function createSloRoutes({ engine, registry }: { engine: SloEngine; registry: SloRegistry }): Hono {
   const app = new Hono();
@@ -19,7 +20,7 @@ export function createSloRoutes({ engine, registry }: { engine: SloEngine; regis
         ? `${file} does not validate; serving its last good version (${loaded.problems.filter((p) => p.file === file).map(formatProblem).join('; ')})`
         : undefined;
     return c.json({
-      slos: evaluations.map((e) => summary(e, staleNote(e.slo.source.file))),
+      slos: evaluations.map((e) => summaryWire(e, staleNote(e.slo.source.file))),
       problems: loaded.problems.map(formatProblem),
       revision: loaded.revision,
     });
@@ -29,24 +30,8 @@ export function createSloRoutes({ engine, registry }: { engine: SloEngine; regis
     const evaluation = await engine.evaluate(c.req.param('name'));
     if (evaluation === undefined) return c.json({ error: `no SLO named "${c.req.param('name')}"` }, 404);
     if (!evaluation.ok) return c.json({ name: evaluation.slo.name, error: evaluation.error }, 422);
-    return c.json(evaluation.value.status);
+    return c.json(evaluatedWire(evaluation.value));
   });
 
   return app;
-}
-
-function summary(e: SloEvaluation, staleNote: string | undefined) {
-  const base = { name: e.slo.name, service: e.slo.service, objective: e.slo.objectivePercent / 100, labels: e.slo.labels };
-  if (!e.ok) return { ...base, period: null, error_budget: null, alerts_firing: 0, error: e.error };
-  const s = e.value.status;
-  return {
-    ...base,
-    objective: s.objective,
-    period: s.period,
-    error_budget: { remaining: s.error_budget.remaining },
-    burn_rate_1h: s.windows['1h']?.burn_rate ?? null,
-    alerts_firing: s.alerts.filter((a) => a.state === 'firing').length,
-    total_events: s.windows[s.period]?.total ?? 0,
-    ...(staleNote === undefined ? {} : { error: staleNote }),
-  };
 }

@@ -2,7 +2,8 @@
  * @module api/ui-routes
  * The web UI on the API's port: page shells (no data in them, so no token needed to load one),
  * the UI's own files and three vendor files by allow-list, and two reads only the pages need:
- * - `GET /ui/api/slos/{name}/series`: the SLO page's budget and burn-rate charts (ui/slo-series.ts);
+ * - `GET /ui/api/slos/{name}/series`: the SLO page's budget and burn-rate charts (ui/slo-series.ts,
+ *   from the recorded minutes);
  * - `GET /ui/api/decisions[/{id}]`: stored gate answers with the request they answered (app,
  *   environment, config_hash, revision), which `/v1/gate/decisions` leaves out of the answer, and
  *   a `service` filter for an SLO's page.
@@ -11,12 +12,9 @@
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { TokenVerifier } from '../auth/index.js';
-import type { SloEngine } from '../engine/engine.js';
-import { planWindows } from '../engine/plan.js';
-import { sliQuery } from '../engine/sli.js';
-import type { SloRegistry } from '../engine/slo-registry.js';
-import { errorBudgetFraction } from '../slo/math/index.js';
-import type { Store } from '../store/index.js';
+import type { SloEngine, SloRegistry } from '../engine/index.js';
+import type { DecisionLog, StoredDecision } from '../gate/index.js';
+import { budgetOf, planWindows } from '../slo/evaluate/index.js';
 import { PAGES, pageShell, seriesPlan, sloSeries, staticAssets, vendorAssets, type Asset, type AssetSource, type PageName } from '../ui/index.js';
 import { requireScope } from './auth.js';
 
@@ -40,8 +38,8 @@ const PAGE_ROUTES: ReadonlyArray<[string, PageName]> = [
   ['/slo-graph', 'slo-graph'],
 ];
 
-export function createUiRoutes({ store, tokens, registry, engine, now = Date.now }: {
-  store: Store;
+export function createUiRoutes({ decisions, tokens, registry, engine, now = Date.now }: {
+  decisions: DecisionLog | undefined;
   tokens: TokenVerifier;
   /** Undefined when the SLO directory could not be read: the pages still load and say so. */
   registry: SloRegistry | undefined;
@@ -76,72 +74,52 @@ export function createUiRoutes({ store, tokens, registry, engine, now = Date.now
     const name = c.req.param('name');
     const slo = registry.current().slos.find((s) => s.name === name);
     if (slo === undefined) return c.json({ error: `no SLO named "${name}"` }, 404);
-    const budget = errorBudgetFraction(slo.objectivePercent);
-    if (!budget.ok) return c.json({ error: budget.message }, 422);
     const plan = planWindows(slo, now());
     const periodWindow = plan.windows.find((w) => w.key === plan.periodKey)!; // planWindows always adds the period
     const series = seriesPlan({ periodStartSeconds: periodWindow.startSeconds, endMinuteSeconds: plan.endMinuteSeconds });
-    const query = sliQuery({ slo, windows: series.windows, endMinuteSeconds: plan.endMinuteSeconds });
-    const rows = await store.query<Record<string, unknown>>(query.sql, query.params);
-    return c.json({
-      name: slo.name,
-      period: plan.periodKey,
-      error_budget_fraction: budget.value,
-      ...sloSeries(series, query.read(rows).total, budget.value),
-    });
+    const recorded = engine.reader.ledgerOf(slo);
+    const base = { name: slo.name, period: plan.periodKey, error_budget_fraction: budgetOf(slo) };
+    if (recorded === undefined) {
+      return c.json({
+        ...base,
+        budget: { time: [], remaining: [] },
+        burn: { time: [], step_seconds: series.burnStepSeconds, long_window_seconds: series.burnLongWindowSeconds, short: [], long: [] },
+        note: 'this SLO is evaluated by its own queries at each evaluation, not recorded by the minute, so it has no charts',
+      });
+    }
+    return c.json({ ...base, ...sloSeries(series, recorded.ledger, recorded.environment, base.error_budget_fraction) });
   });
 
   app.get('/ui/api/decisions', readScope, async (c) => {
-    const rows = await store.query<DecisionRow>(
-      `SELECT ${DECISION_SELECT} FROM tollgate_gate_decisions
-       WHERE ({app:String} = '' OR App = {app:String})
-         AND ({environment:String} = '' OR Environment = {environment:String})
-         AND ({service:String} = '' OR App = {service:String}
-              OR JSONExtractString(Request, 'service') = {service:String}
-              OR has(JSONExtract(Request, 'service', 'Array(String)'), {service:String}))
-       ORDER BY DecidedAt DESC LIMIT {limit:UInt32}`,
-      {
-        app: c.req.query('app') ?? '',
-        environment: c.req.query('environment') ?? '',
-        service: c.req.query('service') ?? '',
-        limit: Math.min(Number(c.req.query('limit') ?? 50) || 50, 500),
-      },
-    );
-    return c.json({ decisions: rows.map(decisionView) });
+    if (decisions === undefined) return c.json({ decisions: [] });
+    const list = await decisions.list({
+      app: c.req.query('app') ?? '',
+      environment: c.req.query('environment') ?? '',
+      service: c.req.query('service') ?? '',
+      limit: Math.min(Number(c.req.query('limit') ?? 50) || 50, 500),
+    });
+    return c.json({ decisions: list.map(decisionView) });
   });
 
   app.get('/ui/api/decisions/:id', readScope, async (c) => {
-    const rows = await store.query<DecisionRow>(`SELECT ${DECISION_SELECT} FROM tollgate_gate_decisions WHERE DecisionId = {id:String} LIMIT 1`, { id: c.req.param('id') });
-    const row = rows[0];
-    if (row === undefined) return c.json({ error: `no decision ${c.req.param('id')}` }, 404);
-    return c.json(decisionView(row));
+    const d = decisions === undefined ? undefined : await decisions.get(c.req.param('id'));
+    if (d === undefined) return c.json({ error: `no decision ${c.req.param('id')}` }, 404);
+    return c.json(decisionView(d));
   });
 
   return app;
 }
 
-interface DecisionRow {
-  app: string;
-  environment: string;
-  config_hash: string;
-  revision: string;
-  Request: string;
-  Answer: string;
-}
-
-const DECISION_SELECT = 'App AS app, Environment AS environment, ConfigHash AS config_hash, Revision AS revision, Request, Answer';
-
 /** The stored answer as `/v1/gate/decisions/{id}` gives it, with what was asked beside it. */
-function decisionView(row: DecisionRow): Record<string, unknown> {
-  const answer = JSON.parse(row.Answer) as Record<string, unknown>; // written by api/gate-routes.ts as an object
-  const request = JSON.parse(row.Request) as { service?: unknown };
+function decisionView(d: StoredDecision): Record<string, unknown> {
+  const service = d.request['service'];
   return {
-    ...answer,
-    app: row.app,
-    environment: row.environment,
-    config_hash: row.config_hash,
-    revision: row.revision === '' ? null : row.revision,
-    services: Array.isArray(request.service) ? request.service : [request.service],
+    ...d.answer,
+    app: d.app,
+    environment: d.environment,
+    config_hash: d.configHash,
+    revision: d.revision,
+    services: Array.isArray(service) ? service : [service],
   };
 }
 

@@ -40,6 +40,20 @@ export interface Config {
   queryWorkers: number;
   /** @default 30_000: the timeout of a PromQL query that does not ask for one (at most 120 s when asked). */
   queryTimeoutMs: number;
+  /** @default 5_000: how often the SLO engine re-reads recent minutes from the store and records them. */
+  recordIntervalMs: number;
+  /** How long each kind of data is kept (TTLs); recorded SLO minutes outlive the raw signals. */
+  retention: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  tracesSeconds: number;
+  logsSeconds: number;
+  metricsSeconds: number;
+  /** The minute span rollup: how far back a new or changed SLO can be recorded from it. */
+  rollupSeconds: number;
+  /** The hourly span rollup and the recorded SLO minutes: SLO history. */
+  historySeconds: number;
 }
 
 export type ClickHouseTarget =
@@ -53,6 +67,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 const MIB = 1024 * 1024;
+const DAY = 86_400;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
@@ -83,6 +98,14 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     selfScrapeIntervalMs: intVar(env, 'TOLLGATE_SELF_SCRAPE_INTERVAL_MS', 15_000, 0, 3_600_000),
     queryWorkers: intVar(env, 'TOLLGATE_QUERY_WORKERS', 2, 1, 64),
     queryTimeoutMs: intVar(env, 'TOLLGATE_QUERY_TIMEOUT_MS', 30_000, 100, 120_000),
+    recordIntervalMs: intVar(env, 'TOLLGATE_RECORD_INTERVAL_MS', 5_000, 100, 600_000),
+    retention: {
+      tracesSeconds: intVar(env, 'TOLLGATE_RETENTION_TRACES', 7, 1, 3_650) * DAY,
+      logsSeconds: intVar(env, 'TOLLGATE_RETENTION_LOGS', 7, 1, 3_650) * DAY,
+      metricsSeconds: intVar(env, 'TOLLGATE_RETENTION_METRICS', 7, 1, 3_650) * DAY,
+      rollupSeconds: intVar(env, 'TOLLGATE_RETENTION_ROLLUPS', 35, 1, 3_650) * DAY,
+      historySeconds: intVar(env, 'TOLLGATE_RETENTION_SLO_HISTORY', 400, 1, 3_650) * DAY,
+    },
   };
   return config;
 }

@@ -3,10 +3,13 @@
  * Releases (`config_hash`es) of a service, and one release beside its baseline: read from the
  * per-minute span rollup (see release-stats.ts for what is counted and how quantiles are made),
  * deploy events, the SLOs' counts split by release, and the gate's grouping of failed spans.
- * "Baseline" and the error causes are the gate's own (`baselineOf`, `topCauses`, `countAll` in
- * gate/evidence.ts), so this page and a gate decision always name the same baseline and numbers.
+ * "Baseline" and the error causes are the gate's own (`baselineOf`, `topCauses`), and the SLOs'
+ * counts come from the engine's recorded minutes over the gate's lookback window, so this page and
+ * a gate decision always name the same baseline and numbers.
  */
-import { baselineOf, countAll, inEnvironment, topCauses, type CountAsk, type Seen } from '../gate/evidence.js';
+import type { SloReader } from '../engine/index.js';
+import { baselineOf, topCauses, type Seen } from '../gate/index.js';
+import { windowStartSeconds } from '../slo/evaluate/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import type { Store } from '../store/index.js';
 import { mergeStats, type ReleaseNumbers, type ReleaseStatsRow } from './release-stats.js';
@@ -151,7 +154,7 @@ export interface ReleaseDetail {
  * environment, and the ones the gate compares), counted over the lookback exactly as the gate
  * counts a release's record.
  */
-export async function releaseDetail(store: Store, slos: readonly SloDefinition[], { configHash, environment, lookbackSeconds, since, nowMs }: {
+export async function releaseDetail(store: Store, reader: SloReader, slos: readonly SloDefinition[], { configHash, environment, lookbackSeconds, since, nowMs }: {
   configHash: string;
   environment: string | null;
   lookbackSeconds: number;
@@ -159,7 +162,7 @@ export async function releaseDetail(store: Store, slos: readonly SloDefinition[]
   nowMs: number;
 }): Promise<ReleaseDetail | null> {
   const end = endMinute(nowMs);
-  const fromSeconds = end + 60 - lookbackSeconds;
+  const fromSeconds = windowStartSeconds(end, lookbackSeconds);
   const where = await store.query<{ service: string }>(
     `SELECT DISTINCT ServiceName AS service FROM tollgate_span_rollup_1m
      WHERE ConfigHash = {configHash:String} AND ({environment:String} = '' OR Environment = {environment:String})
@@ -191,15 +194,10 @@ export async function releaseDetail(store: Store, slos: readonly SloDefinition[]
 
   const compared = ranIn.flatMap((ran) =>
     slos.filter((slo) => slo.sli.kind === 'spans' && slo.service === ran.service).map((slo) => ({ ran, slo, baseline: baselineFor(ran) })));
-  const asks: CountAsk[] = compared.map(({ ran, slo }) => ({
-    slo: inEnvironment(slo, ran.environment),
-    windows: [{ key: 'lookback', startSeconds: fromSeconds }],
-    endMinuteSeconds: end,
-  }));
-  const counted = asks.length === 0 ? [] : await countAll(store, asks);
-  const slis = compared.map(({ ran, slo, baseline }, i): ReleaseSli => {
+  const slis = compared.map(({ ran, slo, baseline }): ReleaseSli => {
+    const counted = reader.windowCounts(slo, [{ key: 'lookback', startSeconds: fromSeconds }], end, ran.environment);
     const of = (hash: string): Counts => {
-      const c = counted[i]!.byRelease.get(hash)?.['lookback'];
+      const c = counted?.byRelease.get(hash)?.['lookback'];
       const total = c?.totalEvents ?? 0;
       const bad = c?.badEvents ?? 0;
       return { total, bad, ratio: total === 0 ? null : bad / total };

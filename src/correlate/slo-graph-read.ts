@@ -3,7 +3,7 @@
  * The SLO graph's shell: evaluates every loaded SLO (as `GET /v1/slos` does, so both show the same
  * numbers) and hands plain numbers to the pure `shapeSloGraph`.
  */
-import type { SloEngine, SloEvaluation } from '../engine/engine.js';
+import type { SloEngine, SloEvaluation } from '../engine/index.js';
 import { shapeSloGraph, type SloGraph, type SloGraphEntry } from './slo-graph.js';
 
 export async function readSloGraph(engine: Pick<SloEngine, 'evaluateAll'>): Promise<SloGraph> {
@@ -19,8 +19,8 @@ export function toEntry(e: SloEvaluation): SloGraphEntry {
     objective: s.objective,
     evaluation: {
       ok: true,
-      budgetRemaining: s.error_budget.remaining,
-      burnRate1h: s.windows['1h']?.burn_rate ?? null,
+      budgetRemaining: s.errorBudget.remaining,
+      burnRate1h: s.windows['1h']?.burnRate ?? null,
       totalEvents: s.windows[s.period]?.total ?? 0,
       alertsFiring: s.alerts.filter((a) => a.state === 'firing').length,
     },

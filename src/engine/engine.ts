@@ -1,66 +1,147 @@
 /**
  * @module engine/engine
- * Evaluates SLOs over the stored data: on demand (every API answer is computed from the data
- * acknowledged before it) and on a schedule (so alerts fire and resolve without anyone asking).
- * Both paths apply alert transitions the same way, one evaluation per SLO at a time, and every
- * transition is stored in tollgate_alert_events, so what is firing survives a restart.
+ * The SLO engine: records every SLO's minutes (recorder.ts, live-feed.ts), answers every SLO number
+ * from them by arithmetic (slo/evaluate), evaluates alerts on a schedule and on demand, and keeps
+ * alert state across restarts (every transition in tollgate_alert_events).
+ *
+ * SLOs whose numbers are not sums of minutes (PromQL SLIs, slices shorter than a minute) are
+ * evaluated by their own statement or PromQL each time; the gate and the series read their latest
+ * evaluation.
  */
 import type { Logger } from 'pino';
+import type { Signal } from '../ingest/index.js';
 import type { AlertState } from '../slo/math/index.js';
-import { fitsSpanRollup, spanRollupQuery, type RollupRow, type SliCounts } from '../slo/sli/index.js';
+import {
+  ledgerCounts, planWindows, SloLedger, sloStatus, type AlertStep, type SloStatus, type WindowPlan,
+} from '../slo/evaluate/index.js';
+import { sliQuery, type EvaluationWindow, type SliCounts } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
-import { millisToDateTime64, type Store } from '../store/index.js';
-import { planWindows, type WindowPlan } from './plan.js';
+import { millisToDateTime64, type QueryParams, type RowBatch } from '../store/index.js';
+import { createLiveFeed, type LiveTally } from './live-feed.js';
+import { createMinutesTable, type MinutesTable } from './minutes-table.js';
 import { promqlSliCounts, type PromqlEnv } from './promql-sli.js';
+import type { RecordedSlo } from './recorded.js';
+import { createRecorder, type Recorder, type RecordingStatus, type Retention } from './recorder.js';
 import type { SloRegistry } from './slo-registry.js';
-import { sliQuery } from './sli.js';
-import { sloStatus, type AlertStep, type SloStatus } from './status.js';
 
 export interface EvaluatedSlo {
   slo: SloDefinition;
   status: SloStatus;
   steps: AlertStep[];
+  /** How the SLO is recorded; null for SLOs evaluated by their own statement. */
+  recording: RecordingStatus | null;
 }
 
 export type SloEvaluation = { ok: true; slo: SloDefinition; value: EvaluatedSlo } | { ok: false; slo: SloDefinition; error: string };
+
+/** Where an SLO's events came from: one environment and config_hash, and when. */
+export interface SeenSource {
+  environment: string;
+  configHash: string;
+  /** Unix seconds of the first and last minute with events. */
+  firstMinute: number;
+  lastMinute: number;
+}
+
+/** Every SLO number as arithmetic on recorded minutes: what the gate, the series and the UI read. */
+export interface SloReader {
+  /**
+   * An SLO's counts over windows ending with `endMinute`, in `environment` (null: the SLO's own),
+   * with the split by release; undefined when the SLO is not recorded by the minute.
+   * @throws MissingMinutesError for a partial hour older than the minutes held in memory.
+   */
+  windowCounts(slo: SloDefinition, windows: readonly EvaluationWindow[], endMinute: number, environment?: string | null): SliCounts | undefined;
+  /** Where the SLO's events came from since `fromMinute`, in every environment. */
+  sources(slo: SloDefinition, fromMinute: number): SeenSource[];
+  /** The latest evaluation of an SLO evaluated by its own statement (PromQL, sub-minute slices). */
+  latestDirect(name: string): { plan: WindowPlan; counts: SliCounts } | undefined;
+  recording(name: string): RecordingStatus | undefined;
+  /**
+   * The SLO's ledger, the environment its numbers are read in, and the first minute it holds by the
+   * minute (a window ending earlier needs `ledgerFromTable`); undefined when not recorded.
+   */
+  ledgerOf(slo: SloDefinition): { ledger: SloLedger; environment: string | null; minutesFrom: number } | undefined;
+  /** A ledger of the minutes [fromMinute, toMinute] read back from the table (series points older than memory holds). */
+  ledgerFromTable(slo: SloDefinition, fromMinute: number, toMinute: number): Promise<SloLedger | undefined>;
+}
 
 export interface SloEngine {
   evaluate(name: string): Promise<SloEvaluation | undefined>;
   evaluateAll(): Promise<SloEvaluation[]>;
   /** The latest evaluation of every SLO's alerts (what /api/v1/alerts and rules show). */
   latest(): EvaluatedSlo[];
-  start(intervalMs: number): void;
+  reader: SloReader;
+  /** The live feed: an export's rows counted as it is decoded, added to the SLOs once it is stored. */
+  tally(signal: Signal, batches: readonly RowBatch[]): LiveTally | undefined;
+  /**
+   * Brings the recorded set in line with the SLO files and settles recent minutes now (start-up);
+   * with `backfill`, also records every SLO back over its period before returning (tests, bench/).
+   */
+  recordNow(opts?: { backfill?: boolean }): Promise<void>;
+  start(): void;
   stop(): Promise<void>;
+  /** Bytes the recorded minutes take in memory. */
+  memoryBytes(): number;
 }
 
 export interface AlertTransitionListener {
   (changed: AlertStep[], evaluated: EvaluatedSlo): void | Promise<void>;
 }
 
-/**
- * SLOs per rollup statement: planning grows ~3 ms per SLO and reading with the services in it, so
- * a few statements of whole services beat one per service and one for everything.
- */
-export const ROLLUP_BATCH_SLOS = 25;
+/** What the engine needs from the store: reads and small inserts (alert events, recorded minutes). */
+export interface EngineStore {
+  query<T>(sql: string, params?: QueryParams): Promise<T[]>;
+  insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
+}
+
+export interface EngineOptions {
+  store: EngineStore;
+  registry: SloRegistry;
+  /** How PromQL SLIs (Sloth, OpenSLO) are evaluated: the query runner over the stored metrics under Prometheus' names. */
+  promql?: PromqlEnv;
+  log: Logger;
+  now?: () => number;
+  retention?: Retention;
+  /** @default 5000: how often recent minutes are re-read from the store and recorded. */
+  recordIntervalMs?: number;
+  /** @default 30000: how often every SLO's alerts are evaluated (and sent). */
+  evaluationIntervalMs?: number;
+  /** Whether this process records and evaluates on a schedule (the lease holder among replicas). @default always */
+  isLeader?: () => boolean;
+  onEvaluated?: AlertTransitionListener;
+  onLate?: (events: number, foundBy: 'live' | 'reconcile') => void;
+}
 
 const ALERT_EVENT_COLUMNS = [
   'EventTime', 'AlertKey', 'Slo', 'Service', 'Severity', 'ShortWindow', 'LongWindow', 'BurnFactor', 'Transition',
   'ShortBurnRate', 'LongBurnRate', 'Reason',
 ] as const;
 
-export async function createSloEngine({ store, registry, promql, log, now = Date.now, onEvaluated }: {
-  store: Store;
-  registry: SloRegistry;
-  /** How PromQL SLIs (Sloth, OpenSLO) are evaluated: the query runner over the stored metrics under Prometheus' names. */
-  promql?: PromqlEnv;
-  log: Logger;
-  now?: () => number;
-  /** Called after each evaluation with the alerts whose state changed (and all the rest). */
-  onEvaluated?: AlertTransitionListener;
-}): Promise<SloEngine> {
+const DAY = 86_400;
+/** Long enough for any sane setup; configured for real from config/ (retention). */
+export const DEFAULT_RETENTION: Retention = { tracesSeconds: 7 * DAY, logsSeconds: 7 * DAY, metricsSeconds: 7 * DAY, rollupSeconds: 35 * DAY };
+
+export async function createSloEngine({
+  store, registry, promql, log, now = Date.now, retention = DEFAULT_RETENTION, recordIntervalMs = 5_000, evaluationIntervalMs = 30_000,
+  isLeader = () => true, onEvaluated, onLate,
+}: EngineOptions): Promise<SloEngine> {
   const states = await loadAlertStates(store);
   const latest = new Map<string, EvaluatedSlo>();
   const running = new Map<string, Promise<SloEvaluation>>();
+  const direct = new Map<string, { plan: WindowPlan; counts: SliCounts }>();
+  const table: MinutesTable = createMinutesTable(store);
+  const recorder: Recorder = createRecorder({ store, table, log, now, retention, ...(onLate === undefined ? {} : { onLate }) });
+  const live = createLiveFeed(() => recorder.recorded(), (n) => onLate?.(n, 'live'));
+  let syncedRevision: string | undefined;
+
+  /** Reads the SLO files' current set into the recorder (once per revision). */
+  const sync = async (): Promise<void> => {
+    const loaded = registry.current();
+    if (loaded.revision === syncedRevision) return;
+    await recorder.sync(loaded.slos);
+    syncedRevision = loaded.revision;
+    for (const name of latest.keys()) if (!loaded.slos.some((s) => s.name === name)) latest.delete(name);
+  };
 
   /**
    * One evaluation per SLO at a time: a second caller waits for the one in progress and then runs
@@ -76,112 +157,181 @@ export async function createSloEngine({ store, registry, promql, log, now = Date
     return next;
   };
 
-  /** Counts to status, alert transitions stored and announced. */
-  const apply = async (slo: SloDefinition, plan: WindowPlan, counts: SliCounts, source: string, nowMs: number): Promise<SloEvaluation> => {
-    const { status, steps } = sloStatus(slo, plan, counts, states, nowMs, source);
-    const changed = steps.filter((s) => s.transition !== null);
-    if (changed.length > 0) {
-      await store.insertRows('tollgate_alert_events', ALERT_EVENT_COLUMNS, changed.map((s) => [
-        millisToDateTime64(nowMs), s.key, slo.name, slo.service, s.rule.severity, s.status.short_window, s.status.long_window,
-        s.rule.burnFactor, s.transition, s.status.short_burn_rate, s.status.long_burn_rate, s.status.reason,
-      ]));
-      for (const s of changed) log.info({ slo: slo.name, alert: s.key, transition: s.transition, reason: s.status.reason }, 'alert state changed');
+  /** Counts of an SLO at an instant: arithmetic for recorded SLOs, its own statement or PromQL for the others. */
+  const countsOf = async (slo: SloDefinition, plan: WindowPlan, nowMs: number): Promise<{ counts: SliCounts; source: string }> => {
+    const r = recorder.get(slo.name);
+    if (r !== undefined) return { counts: countsFromLedger(r, slo, plan.windows, plan.endMinuteSeconds, null), source: recordedFrom(r) };
+    if (slo.sli.kind === 'promql') {
+      if (promql === undefined) throw new Error('PromQL SLIs need a query runner and a series source');
+      const counts = await promqlSliCounts(slo, slo.sli, plan, nowMs, promql);
+      direct.set(slo.name, { plan, counts });
+      return { counts, source: 'promql' };
     }
-    for (const s of steps) states.set(s.key, s.state);
-    const evaluated = { slo, status, steps };
-    latest.set(slo.name, evaluated);
-    await onEvaluated?.(changed, evaluated);
-    return { ok: true, slo, value: evaluated };
+    const query = sliQuery({ slo, windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds });
+    const counts = query.read(await store.query<Record<string, unknown>>(query.sql, query.params));
+    direct.set(slo.name, { plan, counts });
+    return { counts, source: query.source };
   };
 
-  const failed = (slo: SloDefinition, err: unknown): SloEvaluation => {
-    log.warn({ slo: slo.name, err }, 'SLO evaluation failed');
-    return { ok: false, slo, error: err instanceof Error ? err.message : String(err) };
-  };
-
+  /** Counts to status, alert transitions stored and announced. */
   const evaluateOne = (slo: SloDefinition): Promise<SloEvaluation> =>
     serialized(slo, async () => {
       const nowMs = now();
       try {
         const plan = planWindows(slo, nowMs);
-        if (slo.sli.kind === 'promql') {
-          if (promql === undefined) throw new Error('PromQL SLIs need a query runner and a series source');
-          return await apply(slo, plan, await promqlSliCounts(slo, slo.sli, plan, nowMs, promql), 'promql', nowMs);
+        const { counts, source } = await countsOf(slo, plan, nowMs);
+        const { status, steps } = sloStatus(slo, plan, counts, states, nowMs, source);
+        const changed = steps.filter((s) => s.transition !== null);
+        if (changed.length > 0) {
+          await store.insertRows('tollgate_alert_events', ALERT_EVENT_COLUMNS, changed.map((s) => [
+            millisToDateTime64(nowMs), s.key, slo.name, slo.service, s.rule.severity, s.status.shortWindow, s.status.longWindow,
+            s.rule.burnFactor, s.transition, s.status.shortBurnRate, s.status.longBurnRate, s.status.reason,
+          ]));
+          for (const s of changed) log.info({ slo: slo.name, alert: s.key, transition: s.transition, reason: s.status.reason }, 'alert state changed');
         }
-        const query = sliQuery({ slo, windows: plan.windows, endMinuteSeconds: plan.endMinuteSeconds });
-        const rows = await store.query<Record<string, unknown>>(query.sql, query.params);
-        return await apply(slo, plan, query.read(rows), query.source, nowMs);
+        for (const s of steps) states.set(s.key, s.state);
+        const r = recorder.get(slo.name);
+        const evaluated: EvaluatedSlo = { slo, status, steps, recording: r === undefined ? null : recorder.status(r) };
+        latest.set(slo.name, evaluated);
+        await onEvaluated?.(changed, evaluated);
+        return { ok: true, slo, value: evaluated };
       } catch (err) {
-        return failed(slo, err);
+        log.warn({ slo: slo.name, err }, 'SLO evaluation failed');
+        return { ok: false, slo, error: err instanceof Error ? err.message : String(err) };
       }
     });
 
-  /**
-   * Span SLOs the rollups answer are evaluated in batches of whole services: on chDB planning a
-   * statement costs more than reading pre-aggregated rows (see slo/sli/span-rollup.ts).
-   */
-  const evaluateBatch = async (slos: SloDefinition[]): Promise<SloEvaluation[]> => {
-    const nowMs = now();
-    const plans = new Map(slos.map((slo) => [slo.name, planWindows(slo, nowMs)]));
-    let counts: Map<string, SliCounts>;
-    try {
-      const query = spanRollupQuery(slos.map((slo) => ({ slo, windows: plans.get(slo.name)!.windows })), Math.floor(nowMs / 60_000) * 60);
-      counts = query.read(await store.query<RollupRow>(query.sql, query.params));
-    } catch (err) {
-      return slos.map((slo) => failed(slo, err));
-    }
-    return Promise.all(slos.map((slo) => serialized(slo, () => apply(slo, plans.get(slo.name)!, counts.get(slo.name)!, 'span-rollup', nowMs))));
+  const evaluateAll = async (): Promise<SloEvaluation[]> => {
+    await sync();
+    const out: SloEvaluation[] = [];
+    for (const slo of registry.current().slos) out.push(await evaluateOne(slo));
+    return out;
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  let tick: Promise<unknown> = Promise.resolve();
-  const evaluateAll = async (): Promise<SloEvaluation[]> => {
-    const { slos } = registry.current();
-    for (const name of latest.keys()) if (!slos.some((s) => s.name === name)) latest.delete(name);
-    const byService = new Map<string, SloDefinition[]>();
-    const alone: SloDefinition[] = [];
-    for (const slo of slos) {
-      if (!fitsSpanRollup(slo) || slo.budgeting.kind !== 'occurrences') alone.push(slo);
-      else byService.set(slo.service, [...(byService.get(slo.service) ?? []), slo]);
-    }
-    const batches: SloDefinition[][] = [];
-    for (const group of byService.values()) {
-      const last = batches.at(-1);
-      if (last !== undefined && last.length + group.length <= ROLLUP_BATCH_SLOS) last.push(...group);
-      else batches.push([...group]);
-    }
-    const results = new Map<string, SloEvaluation>();
-    // Sequential: chDB runs one statement at a time anyway, and reads from the API go first.
-    for (const batch of batches) for (const r of await evaluateBatch(batch)) results.set(r.slo.name, r);
-    for (const slo of alone) results.set(slo.name, await evaluateOne(slo));
-    return slos.map((slo) => results.get(slo.name)!);
+  const reader: SloReader = {
+    windowCounts(slo, windows, endMinute, environment = null) {
+      const r = recorder.get(slo.name);
+      if (r === undefined) return undefined;
+      return countsFromLedger(r, slo, windows, endMinute, environment);
+    },
+    sources(slo, fromMinute) {
+      const r = recorder.get(slo.name);
+      if (r === undefined) return [];
+      const out: SeenSource[] = [];
+      for (const s of r.ledger.series()) {
+        if (s.isEmpty() || s.lastMinute < fromMinute) continue;
+        out.push({ environment: s.environment, configHash: s.configHash, firstMinute: Math.max(s.firstMinute, fromMinute), lastMinute: s.lastMinute });
+      }
+      return out;
+    },
+    latestDirect: (name) => direct.get(name),
+    recording(name) {
+      const r = recorder.get(name);
+      return r === undefined ? undefined : recorder.status(r);
+    },
+    ledgerOf(slo) {
+      const r = recorder.get(slo.name);
+      return r === undefined ? undefined : { ledger: r.ledger, environment: environmentOf(slo, null), minutesFrom: recorder.minutesHeldFrom(r) };
+    },
+    async ledgerFromTable(slo, fromMinute, toMinute) {
+      const r = recorder.get(slo.name);
+      if (r === undefined) return undefined;
+      const ledger = new SloLedger(r.slo.sli.kind === 'metric-ratio' || r.slo.sli.kind === 'metric-histogram');
+      ledger.merge(await table.loadMinutes({ slo: r.slo.name, version: r.version }, fromMinute, toMinute), { markDirty: false });
+      return ledger;
+    },
+  };
+
+  const timers: NodeJS.Timeout[] = [];
+  let stopped = false;
+  let work: Promise<unknown> = Promise.resolve();
+  /** Scheduled jobs run one after another, never two at once. */
+  const serialize = (job: () => Promise<unknown>): Promise<unknown> => (work = work.then(job, job).catch((err: unknown) => log.warn({ err }, 'recording job failed')));
+  const every = (ms: number, job: () => Promise<unknown>): void => {
+    const loop = (): void => {
+      if (stopped) return;
+      void serialize(job).finally(() => {
+        if (!stopped) timers.push(setTimeout(loop, ms));
+      });
+    };
+    timers.push(setTimeout(loop, 0));
   };
 
   return {
     async evaluate(name) {
+      await sync();
       const slo = registry.current().slos.find((s) => s.name === name);
       return slo === undefined ? undefined : evaluateOne(slo);
     },
     evaluateAll,
     latest: () => [...latest.values()],
-    start(intervalMs) {
-      const loop = (): void => {
-        tick = evaluateAll().finally(() => {
-          if (timer !== undefined) timer = setTimeout(loop, intervalMs);
-        });
-      };
-      timer = setTimeout(loop, 0);
+    reader,
+    tally: (signal, batches) => live.tally(signal, batches),
+    async recordNow({ backfill = false } = {}) {
+      await serialize(async () => {
+        await sync();
+        if (isLeader()) {
+          await recorder.settle();
+          if (backfill) while (await recorder.backfillStep());
+        } else await recorder.refresh();
+      });
+    },
+    start() {
+      stopped = false;
+      every(recordIntervalMs, async () => {
+        await sync();
+        if (isLeader()) await recorder.settle();
+        else await recorder.refresh();
+      });
+      every(evaluationIntervalMs, async () => {
+        if (isLeader()) await evaluateAll();
+      });
+      // Backfill runs in the background, a chunk at a time between the other jobs.
+      every(250, async () => {
+        if (!isLeader()) return;
+        for (let i = 0; i < 8 && (await recorder.backfillStep()); i++);
+      });
+      every(3_600_000, async () => {
+        if (isLeader()) await recorder.reconcile();
+      });
+      every(600_000, async () => recorder.compact());
     },
     async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await tick;
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      await work;
+      // What the live feed counted since the last settle is written before the process goes.
+      if (isLeader()) await recorder.settle().catch((err: unknown) => log.warn({ err }, 'final settle failed'));
     },
+    memoryBytes: () => recorder.bytes(),
   };
 }
 
+/** Where a recorded SLO's minutes are counted from, as `sli_source` says. */
+function recordedFrom(r: RecordedSlo): string {
+  if (r.source === 'rollup') return 'span-rollup';
+  switch (r.slo.sli.kind) {
+    case 'spans':
+      return 'raw-spans';
+    case 'logs':
+      return 'raw-logs';
+    default:
+      return 'metrics';
+  }
+}
+
+/** The environment an SLO's numbers are read in: the one asked for, or the SLO's own (span SLIs), or all. */
+function environmentOf(slo: SloDefinition, asked: string | null): string | null {
+  if (asked !== null) return asked;
+  return slo.sli.kind === 'spans' ? slo.sli.match.environment : null;
+}
+
+function countsFromLedger(r: RecordedSlo, slo: SloDefinition, windows: readonly EvaluationWindow[], endMinute: number, environment: string | null): SliCounts {
+  return ledgerCounts(r.ledger, windows, endMinute, environmentOf(slo, environment), slo.budgeting);
+}
+
 /** What is firing now, from the last transition of every alert (survives restarts). */
-async function loadAlertStates(store: Store): Promise<Map<string, AlertState>> {
+async function loadAlertStates(store: EngineStore): Promise<Map<string, AlertState>> {
   const rows = await store.query<{ AlertKey: string; transition: string; at: string }>(
     `SELECT AlertKey, argMax(Transition, EventTime) AS transition, toUnixTimestamp64Milli(max(EventTime)) AS at
      FROM tollgate_alert_events GROUP BY AlertKey`,

@@ -12,7 +12,7 @@ import { MAX_RANGE_POINTS, type QueryResult, type Series, type SeriesSource } fr
 import type { QueryRunner } from '../query/index.js';
 import { countSlices, type SliCounts, type SliceCounts, type WindowCounts } from '../slo/sli/index.js';
 import { fillWindow, type PromqlSli, type SloDefinition } from '../slo/spec/index.js';
-import type { WindowPlan } from './plan.js';
+import type { WindowPlan } from '../slo/evaluate/index.js';
 
 /** What PromQL SLIs are evaluated with: the runner (worker threads, deadlines) over the stored metrics. */
 export interface PromqlEnv {

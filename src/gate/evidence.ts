@@ -1,64 +1,56 @@
 /**
  * @module gate/evidence
- * Gathers what the gate decides on, from the stored data and the loaded SLO files: the target
- * environment's SLO health, where this config_hash already served traffic against the config that
- * served before it there (its baseline), whether it is a rollback, its top errors with example
- * traces and log lines, and valid overrides. I/O shell around the pure `decide`.
+ * Gathers what the gate decides on: the target environment's SLO health, where this config_hash
+ * already served against the config that served before it there (its baseline), whether it is a
+ * rollback, its top causes, and valid overrides. Every count is arithmetic on the engine's recorded
+ * minutes (no statement: the gate answers in milliseconds while ingest holds the store); only a
+ * release with bad events asks the store, for what made them bad. The rules are pure
+ * (release-history.ts, decide.ts); this is the shell that feeds them.
  */
-import { planWindows, type WindowPlan } from '../engine/plan.js';
-import { sloStatus } from '../engine/status.js';
-import { sliQuery } from '../engine/sli.js';
-import { budgetRemaining, errorBudgetFraction, formatWindow } from '../slo/math/index.js';
-import { fitsSpanRollup, spanRollupQuery, type EvaluationWindow, type RollupRow, type SliCounts } from '../slo/sli/index.js';
+import type { SloReader } from '../engine/index.js';
+import { budgetRemaining } from '../slo/math/index.js';
+import { budgetOf, endMinuteOf, planWindows, sloStatus, windowStartSeconds, withWindow } from '../slo/evaluate/index.js';
+import type { SliCounts } from '../slo/sli/index.js';
 import type { GatePolicy, SloDefinition } from '../slo/spec/index.js';
-import type { Store } from '../store/index.js';
+import { baselineOf, findRollback, inEnvironment, selectSlos, type Seen } from './release-history.js';
 import type { Cause, GateInput, GateRequest, Override, ReleaseRecord, SloHealth } from './types.js';
 
-/** How far back the gate looks for where a config ran and what ran before it. */
+/** How far back the gate looks for where a config ran and what ran before it (whole hours: see slo/evaluate/windows.ts). */
 export const RELEASE_LOOKBACK_SECONDS = 7 * 86_400;
 
-export interface Seen {
-  environment: string;
-  service: string;
-  configHash: string;
-  firstSeconds: number;
-  lastSeconds: number;
+export interface EvidenceSources {
+  reader: SloReader;
+  /** What made the release's bad events bad, where and while it ran. */
+  causes(request: GateRequest, slos: readonly SloDefinition[], ranIn: readonly Seen[]): Promise<Cause[]>;
+  /** Overrides for this app and environment that have not expired. */
+  overrides(request: GateRequest, nowMs: number): Override[];
 }
 
-export async function gatherEvidence({ store, slos, policies, request, nowMs }: {
-  store: Store;
+export async function gatherEvidence({ sources, slos, policies, request, nowMs }: {
+  sources: EvidenceSources;
   slos: readonly SloDefinition[];
   policies: readonly GatePolicy[];
   request: GateRequest;
   nowMs: number;
 }): Promise<GateInput> {
+  const { reader } = sources;
   const policy = policies.find((p) => p.app === request.app && p.environment === request.environment) ?? null;
   const selected = selectSlos(slos, policy, request);
-  const services = [...new Set([...request.services, ...selected.map((s) => s.service)])];
-  const endMinute = Math.floor(nowMs / 60_000) * 60;
-  const seen = await configsSeen(store, services, endMinute);
+  const endMinute = endMinuteOf(nowMs);
+  const lookbackStart = windowStartSeconds(endMinute, RELEASE_LOOKBACK_SECONDS);
+  const seen = seenOf(reader, selected, lookbackStart);
 
   const burnWindowSeconds = policy?.burnRateWindowSeconds ?? 3_600;
+  const targetHealth = selected.map((slo) => health(reader, slo, request.environment, burnWindowSeconds, nowMs));
+
   const ranIn = seen.filter((s) => s.configHash === request.configHash);
   const compared = ranIn.flatMap((where) =>
     selected.filter((s) => s.service === where.service && s.sli.kind === 'spans').map((slo) => ({ where, slo })));
-
-  // Every count the decision needs, the target's health and the release's record wherever it ran, is
-  // asked in one rollup statement when the SLOs allow it: chDB runs one statement at a time and each
-  // costs more to plan than to read, so concurrent gate calls queue behind each other's statements.
-  const healthAsks = selected.map((slo) => healthAsk(inEnvironment(slo, request.environment), burnWindowSeconds, nowMs));
-  const recordAsks = compared.map(({ where, slo }) => ({
-    slo: inEnvironment(slo, where.environment),
-    windows: [{ key: 'lookback', startSeconds: endMinute + 60 - RELEASE_LOOKBACK_SECONDS }],
-    endMinuteSeconds: endMinute,
-  }));
-  const counted = await countAll(store, [...healthAsks, ...recordAsks]);
-  const targetHealth = healthAsks.map((ask, i) => health(ask, counted[i]!, nowMs));
-
-  const releaseRecords: ReleaseRecord[] = compared.map(({ where, slo }, i) => {
-    const counts = counted[healthAsks.length + i]!;
+  const lookback = [{ key: 'lookback', startSeconds: lookbackStart }];
+  const releaseRecords: ReleaseRecord[] = compared.map(({ where, slo }) => {
+    const counts = reader.windowCounts(slo, lookback, endMinute, where.environment);
     const baseline = baselineOf(seen, where);
-    const of = (hash: string | null) => (hash === null ? undefined : counts.byRelease.get(hash)?.['lookback']);
+    const of = (hash: string | null) => (hash === null ? undefined : counts?.byRelease.get(hash)?.['lookback']);
     return {
       environment: where.environment,
       service: where.service,
@@ -72,30 +64,13 @@ export async function gatherEvidence({ store, slos, policies, request, nowMs }: 
     };
   });
 
-  // A rollback: this config served a service here before, another config of the same service has
-  // served since (the same config still serving is a re-sync, not a rollback), and it ran healthy
-  // here: its run spent no more than its share of each of the service's SLO budgets (burned at most
-  // 1×). A config that burned the budget and was replaced is the cause, not the fix; as a rollback it
-  // would be let back in past the budget it spent, with no baseline to fail against if it ran first.
+  // Healthy: its run spent no more than its share of each compared SLO's budget there (burned at most 1×).
   const ranHealthy = (mine: Seen): boolean =>
     compared.every(({ where, slo }, i) => {
       if (where !== mine) return true;
       const record = releaseRecords[i]!;
-      const budget = errorBudgetFraction(slo.objectivePercent);
-      // Loaded SLOs have valid objectives; were one not, health could not be shown, and a rollback needs it.
-      return budget.ok && budgetRemaining({ totalEvents: record.releaseTotal, badEvents: record.releaseBad }, budget.value) >= 0;
+      return budgetRemaining({ totalEvents: record.releaseTotal, badEvents: record.releaseBad }, budgetOf(slo)) >= 0;
     });
-  const here = ranIn.filter((s) => s.environment === request.environment);
-  const replaced = here.filter((mine) => {
-    const latest = seen
-      .filter((s) => s.environment === mine.environment && s.service === mine.service)
-      .sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
-    return latest !== undefined && latest.configHash !== request.configHash && ranHealthy(mine);
-  });
-  const rollback =
-    replaced.length > 0
-      ? { configHash: request.configHash, environment: request.environment, lastHealthyAtMs: Math.max(...replaced.map((s) => s.lastSeconds)) * 1000 }
-      : null;
 
   return {
     request,
@@ -103,149 +78,56 @@ export async function gatherEvidence({ store, slos, policies, request, nowMs }: 
     nowMs,
     targetHealth,
     releaseRecords,
-    rollback,
+    rollback: findRollback(seen, request, ranHealthy),
     // Only a release with failures has causes; they are looked for where and while it ran.
     causes: releaseRecords.some((r) => r.releaseBad > 0) || (ranIn.length > 0 && compared.length === 0)
-      ? await topCauses(store, request.configHash, ranIn)
+      ? await sources.causes(request, selected, ranIn)
       : [],
-    overrides: await validOverrides(store, request, nowMs),
+    overrides: sources.overrides(request, nowMs),
   };
 }
 
-export function selectSlos(slos: readonly SloDefinition[], policy: GatePolicy | null, request: GateRequest): SloDefinition[] {
-  if (policy === null) return slos.filter((s) => request.services.includes(s.service));
-  const selection = policy.slos;
-  return selection.kind === 'names'
-    ? slos.filter((s) => selection.names.includes(s.name))
-    : slos.filter((s) => Object.entries(selection.matchLabels).every(([k, v]) => s.labels[k] === v));
-}
-
-/** The SLO as it applies in one environment (span SLIs carry the environment; others are global). */
-export function inEnvironment(slo: SloDefinition, environment: string): SloDefinition {
-  return slo.sli.kind === 'spans' ? { ...slo, sli: { ...slo.sli, match: { ...slo.sli.match, environment } } } : slo;
-}
-
-export interface CountAsk {
-  slo: SloDefinition;
-  windows: EvaluationWindow[];
-  endMinuteSeconds: number;
-}
-
-/** The counts for each ask, in order: the ones the rollups answer in one statement, the others one each. */
-export async function countAll(store: Store, asks: readonly CountAsk[]): Promise<SliCounts[]> {
-  const result: Array<SliCounts | undefined> = asks.map(() => undefined);
-  const batched = asks.flatMap((ask, i) => (fitsSpanRollup(ask.slo) && ask.slo.budgeting.kind === 'occurrences' ? [i] : []));
-  const first = batched[0];
-  if (first !== undefined) {
-    // One SLO may be asked in several environments: members are keyed by position, not by name.
-    const members = batched.map((i) => ({ slo: { ...asks[i]!.slo, name: `ask-${i}` }, windows: asks[i]!.windows }));
-    const query = spanRollupQuery(members, asks[first]!.endMinuteSeconds);
-    const byMember = query.read(await store.query<RollupRow>(query.sql, query.params));
-    for (const i of batched) result[i] = byMember.get(`ask-${i}`);
-  }
-  const counts: SliCounts[] = [];
-  for (const [i, ask] of asks.entries()) {
-    let c = result[i];
-    if (c === undefined) {
-      const query = sliQuery({ slo: ask.slo, windows: ask.windows, endMinuteSeconds: ask.endMinuteSeconds });
-      c = query.read(await store.query<Record<string, unknown>>(query.sql, query.params));
+/** Where each selected SLO's service saw each config in the lookback, merged over the SLOs of a service. */
+function seenOf(reader: SloReader, slos: readonly SloDefinition[], fromMinute: number): Seen[] {
+  const byKey = new Map<string, Seen>();
+  for (const slo of slos) {
+    for (const s of reader.sources(slo, fromMinute)) {
+      if (s.configHash === '') continue;
+      const key = `${s.environment}\u0000${slo.service}\u0000${s.configHash}`;
+      const prev = byKey.get(key);
+      byKey.set(key, prev === undefined
+        ? { environment: s.environment, service: slo.service, configHash: s.configHash, firstSeconds: s.firstMinute, lastSeconds: s.lastMinute }
+        : { ...prev, firstSeconds: Math.min(prev.firstSeconds, s.firstMinute), lastSeconds: Math.max(prev.lastSeconds, s.lastMinute) });
     }
-    counts.push(c);
   }
-  return counts;
+  return [...byKey.values()];
 }
 
-type HealthAsk = CountAsk & { plan: WindowPlan; burnKey: string };
-
-function healthAsk(slo: SloDefinition, burnWindowSeconds: number, nowMs: number): HealthAsk {
-  const plan = planWindows(slo, nowMs);
-  const burnKey = formatWindow(burnWindowSeconds);
-  const windows = plan.windows.some((w) => w.key === burnKey)
-    ? plan.windows
-    : [...plan.windows, { key: burnKey, startSeconds: plan.endMinuteSeconds + 60 - burnWindowSeconds }];
-  return { slo, windows, endMinuteSeconds: plan.endMinuteSeconds, plan, burnKey };
-}
-
-function health({ slo, plan, windows, burnKey }: HealthAsk, counts: SliCounts, nowMs: number): SloHealth {
-  // No previous alert state: the gate asks whether a page alert's condition holds right now.
-  const { status } = sloStatus(slo, { ...plan, windows }, counts, new Map(), nowMs, '');
+/** The target environment's view of an SLO now: no previous alert state, so a page is "its condition holds now". */
+function health(reader: SloReader, slo: SloDefinition, environment: string, burnWindowSeconds: number, nowMs: number): SloHealth {
+  const here = inEnvironment(slo, environment);
+  const { plan, key: burnKey } = withWindow(planWindows(here, nowMs), burnWindowSeconds);
+  const counts: SliCounts =
+    reader.windowCounts(here, plan.windows, plan.endMinuteSeconds, environment)
+    ?? directCounts(reader, slo, plan.windows.map((w) => w.key));
+  const { status } = sloStatus(here, plan, counts, new Map(), nowMs, '');
   return {
     slo: slo.name,
     service: slo.service,
-    budgetRemaining: status.error_budget.remaining,
-    burnRate: status.windows[burnKey]?.burn_rate ?? null,
+    budgetRemaining: status.errorBudget.remaining,
+    burnRate: status.windows[burnKey]?.burnRate ?? null,
     burnWindow: burnKey,
     pageAlertsFiring: status.alerts.filter((a) => a.severity === 'page' && a.state === 'firing').map((a) => a.key),
     totalEvents: status.windows[plan.periodKey]?.total ?? 0,
   };
 }
 
-async function configsSeen(store: Store, services: string[], endMinuteSeconds: number): Promise<Seen[]> {
-  const rows = await store.query<{ environment: string; service: string; config_hash: string; first: string; last: string }>(
-    `SELECT Environment AS environment, ServiceName AS service, ConfigHash AS config_hash,
-            toUInt32(min(Minute)) AS first, toUInt32(max(Minute)) AS last
-     FROM tollgate_span_rollup_1m
-     WHERE ServiceName IN {services:Array(String)} AND ConfigHash != ''
-       AND Minute >= toDateTime({from:UInt32}) AND Minute <= toDateTime({to:UInt32})
-     GROUP BY environment, service, config_hash`,
-    { services, from: endMinuteSeconds + 60 - RELEASE_LOOKBACK_SECONDS, to: endMinuteSeconds },
-  );
-  return rows.map((r) => ({ environment: r.environment, service: r.service, configHash: r.config_hash, firstSeconds: Number(r.first), lastSeconds: Number(r.last) }));
-}
-
-/** The config that served the same service in the same environment before this one started there. */
-export function baselineOf(seen: readonly Seen[], release: Seen): Seen | undefined {
-  return seen
-    .filter((s) => s.environment === release.environment && s.service === release.service && s.configHash !== release.configHash && s.firstSeconds < release.firstSeconds)
-    .sort((a, b) => b.lastSeconds - a.lastSeconds)[0];
-}
-
-/** The release's failed spans grouped by cause, read only for the services and minutes where it ran. */
-export async function topCauses(store: Store, configHash: string, ranIn: readonly Seen[]): Promise<Cause[]> {
-  const rows = await store.query<{ service: string; span_name: string; error_type: string; n: string; traces: string[] }>(
-    `SELECT ServiceName AS service, SpanName AS span_name,
-            multiIf(arrayFirst(a -> a['exception.type'] != '', Events.Attributes)['exception.type'] != '',
-                      arrayFirst(a -> a['exception.type'] != '', Events.Attributes)['exception.type'],
-                    StatusMessage != '', StatusMessage,
-                    SpanAttributes['http.response.status_code'] != '', concat('HTTP ', SpanAttributes['http.response.status_code']),
-                    'error') AS error_type,
-            count() AS n, arrayMap(x -> x.2, groupArraySorted(3)((Timestamp, TraceId))) AS traces
-     FROM otel_traces
-     WHERE ServiceName IN {services:Array(String)} AND ConfigHash = {configHash:String} AND StatusCode = 'Error'
-       AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)
-     GROUP BY service, span_name, error_type
-     ORDER BY n DESC
-     LIMIT 5`,
-    {
-      services: [...new Set(ranIn.map((s) => s.service))],
-      configHash,
-      from: Math.min(...ranIn.map((s) => s.firstSeconds)),
-      to: Math.max(...ranIn.map((s) => s.lastSeconds)) + 60,
-    },
-  );
-  const total = rows.reduce((n, r) => n + Number(r.n), 0);
-  const traceIds = rows.flatMap((r) => r.traces);
-  const logs = traceIds.length === 0 ? [] : await store.query<{ TraceId: string; Body: string }>(
-    `SELECT TraceId, Body FROM otel_logs WHERE TraceId IN {traceIds:Array(String)} ORDER BY SeverityNumber DESC, Timestamp LIMIT 30`,
-    { traceIds },
-  );
-  return rows.map((r) => ({
-    service: r.service,
-    spanName: r.span_name,
-    errorType: r.error_type,
-    count: Number(r.n),
-    share: total === 0 ? 0 : Number(r.n) / total,
-    exampleTraceIds: r.traces,
-    exampleLogLines: logs.filter((l) => r.traces.includes(l.TraceId)).slice(0, 3).map((l) => l.Body),
-  }));
-}
-
-async function validOverrides(store: Store, request: GateRequest, nowMs: number): Promise<Override[]> {
-  const rows = await store.query<{ OverrideId: string; Who: string; Reason: string; ConfigHash: string; expires: string }>(
-    `SELECT OverrideId, Who, Reason, ConfigHash, toUnixTimestamp64Milli(ExpiresAt) AS expires FROM tollgate_overrides
-     WHERE App = {app:String} AND Environment = {environment:String} AND ConfigHash IN ({configHash:String}, '*')
-       AND ExpiresAt > fromUnixTimestamp64Milli({now:Int64})`,
-    { app: request.app, environment: request.environment, configHash: request.configHash, now: nowMs },
-  );
-  return rows.map((r) => ({ id: r.OverrideId, who: r.Who, reason: r.Reason, configHash: r.ConfigHash, expiresAtMs: Number(r.expires) }));
+/**
+ * An SLO the engine evaluates by its own query (PromQL, slices under a minute): its latest
+ * evaluation, for every environment (its queries do not keep one); windows it did not evaluate are empty.
+ */
+function directCounts(reader: SloReader, slo: SloDefinition, keys: readonly string[]): SliCounts {
+  const latest = reader.latestDirect(slo.name);
+  const total = Object.fromEntries(keys.map((k) => [k, latest?.counts.total[k] ?? { totalEvents: 0, badEvents: 0 }]));
+  return { total, byRelease: latest?.counts.byRelease ?? new Map() };
 }

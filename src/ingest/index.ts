@@ -4,5 +4,5 @@ export { createIngestBudget, decideAdmission } from './admission.js';
 export type { IngestBudget, Admission, Transport } from './admission.js';
 export { createOtlpHttpApp } from './http-receiver.js';
 export { createOtlpGrpcServer } from './grpc-receiver.js';
-export { decodeExport, encodeExportResponse, OtlpDecodeError } from './decode/index.js';
+export { columns, decodeExport, encodeExportResponse, OtlpDecodeError } from './decode/index.js';
 export type { Signal, Encoding, DecodedExport } from './decode/index.js';

@@ -3,7 +3,7 @@
  * One export, from bytes to acknowledgement: decode (pure), hand rows to the batch writer, and
  * answer only after the insert holding them returned. Transports map the outcome to HTTP or gRPC.
  */
-import { encodeRows, type BatchWriter, type WriteResult } from '../store/index.js';
+import { encodeRows, type BatchWriter, type RowBatch, type WriteResult } from '../store/index.js';
 import { decodeExport, OtlpDecodeError, type DecodedExport, type Encoding, type Signal } from './decode/index.js';
 import type { Transport } from './admission.js';
 
@@ -27,10 +27,16 @@ export interface IngestPipeline {
 /** After a failed insert, how long a client should wait before retrying. */
 export const STORE_FAILURE_RETRY_AFTER_SECONDS = 5;
 
-export function createIngestPipeline({ writer, observer, onStoreError, now = Date.now }: {
+export function createIngestPipeline({ writer, observer, onStoreError, tally, now = Date.now }: {
   writer: BatchWriter;
   observer: IngestObserver;
   onStoreError?: (signal: Signal, error: unknown) => void;
+  /**
+   * Counts an export's rows while they exist (the SLO engine's live feed); what it returns is
+   * applied once every row is stored, before the export is acknowledged. Not applied when the store
+   * refused some rows: which ones is not known here, and the engine's next settle counts the rest.
+   */
+  tally?: (signal: Signal, batches: readonly RowBatch[]) => { apply(): void } | undefined;
   /** The receipt time the decoder's item checks compare timestamps with. */
   now?: () => number;
 }): IngestPipeline {
@@ -46,6 +52,7 @@ export function createIngestPipeline({ writer, observer, onStoreError, now = Dat
         throw e;
       }
       observer.decoded(signal, transport, decoded);
+      const tallied = tally?.(signal, decoded.batches);
       let written: WriteResult;
       try {
         written = await writer.write(decoded.batches.map((b) => ({ table: b.table, columns: b.columns, rowCount: b.rows.length, text: encodeRows(b.rows) })));
@@ -57,6 +64,7 @@ export function createIngestPipeline({ writer, observer, onStoreError, now = Dat
           retryAfterSeconds: STORE_FAILURE_RETRY_AFTER_SECONDS,
         };
       }
+      if (written.rejectedRows === 0) tallied?.apply();
       // A row is an item (a span, a log record, a data point), so rows the store refused are items refused.
       const storeMessage = written.rejectedRows === 0 ? '' : `${written.rejectedRows} item(s) ${written.reasons.join('; ')}`;
       return {

@@ -4,8 +4,7 @@
  * metrics, RED series derived from spans, and the SLO series with Sloth's names. One source for
  * the PromQL evaluator; each selector goes to the providers whose names it can match.
  */
-import type { SloEngine } from '../engine/engine.js';
-import type { SloRegistry } from '../engine/slo-registry.js';
+import type { SloEngine, SloRegistry } from '../engine/index.js';
 import type { Store } from '../store/index.js';
 import type { QueryRunner } from '../query/index.js';
 import { metricNameOf } from './matchers.js';
@@ -37,7 +36,7 @@ export function createSeriesCatalog({ store, registry, engine, runner }: {
   if (registry !== undefined && engine !== undefined && runner !== undefined) {
     // PromQL SLIs read the applications' metrics and the span series, never the SLO series themselves.
     const metrics = createSeriesCatalog({ store, registry: undefined, engine: undefined });
-    derived.push(createSloSeriesProvider({ store, registry, engine, promql: { runner, source: metrics } }));
+    derived.push(createSloSeriesProvider({ registry, engine, promql: { runner, source: metrics } }));
   }
 
   /** A selector pinned to a derived family's name never reads the OTLP metric tables. */

@@ -399,3 +399,51 @@ export const DEPLOYMENTS: TableSpec = {
   settings: 'index_granularity = 8192',
   shardingKey: 'cityHash64(App)',
 };
+
+/**
+ * Each SLO's events per minute, environment and config_hash, recorded by the engine (engine/): what
+ * every SLO number, series point and gate health check is computed from, so SLO history outlives
+ * the raw signal tables. `Version` names what was counted (engine/recorded.ts): a changed SLI is a
+ * new version, recorded back over its period. A minute is re-recorded when late data changes it;
+ * ReplacingMergeTree keeps the last recording of each (SLO, version, minute, environment, hash),
+ * and readers use FINAL. Counts are Float64 because metric SLIs count what counters say.
+ */
+export const SLO_MINUTES: TableSpec = {
+  name: 'tollgate_slo_minutes',
+  body: `
+    Slo LowCardinality(String),
+    Version LowCardinality(String),
+    Minute DateTime CODEC(Delta, ZSTD(1)),
+    Environment LowCardinality(String),
+    ConfigHash LowCardinality(String),
+    Total Float64 CODEC(ZSTD(1)),
+    Bad Float64 CODEC(ZSTD(1)),
+    RecordedAt DateTime64(3) CODEC(Delta, ZSTD(1))`,
+  engine: 'ReplacingMergeTree',
+  engineArgs: '(RecordedAt)',
+  partitionBy: 'toYYYYMM(Minute)',
+  orderBy: '(Slo, Version, Minute, Environment, ConfigHash)',
+  settings: 'index_granularity = 8192',
+  shardingKey: 'cityHash64(Slo)',
+};
+
+/**
+ * How far each SLO version is recorded: back to `FromMinute` (its backfill) and through
+ * `SettledThrough` (the last minute written after the re-record horizon passed). One row per
+ * version, the latest wins.
+ */
+export const SLO_RECORDINGS: TableSpec = {
+  name: 'tollgate_slo_recordings',
+  body: `
+    Slo LowCardinality(String),
+    Version LowCardinality(String),
+    FromMinute DateTime,
+    SettledThrough DateTime,
+    UpdatedAt DateTime64(3)`,
+  engine: 'ReplacingMergeTree',
+  engineArgs: '(UpdatedAt)',
+  partitionBy: 'tuple()',
+  orderBy: '(Slo, Version)',
+  settings: 'index_granularity = 8192',
+  shardingKey: 'cityHash64(Slo)',
+};

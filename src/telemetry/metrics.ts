@@ -20,6 +20,10 @@ export interface TollgateMetrics {
   observeInsert(o: InsertObservation): void;
   observeStatement(lane: 'read' | 'write', seconds: number, failed: boolean): void;
   watchQueues(probe: QueueProbe): void;
+  /** Events found to have arrived after their minute was recorded (the live feed, or hourly reconcile). */
+  observeLateEvents(events: number, foundBy: 'live' | 'reconcile'): void;
+  /** Bytes the SLO engine's recorded minutes take in memory. */
+  watchRecordedMinutes(bytes: () => number): void;
 }
 
 export function createTollgateMetrics(): TollgateMetrics {
@@ -104,6 +108,22 @@ export function createTollgateMetrics(): TollgateMetrics {
     },
   });
 
+  const lateEvents = new Counter({
+    name: 'tollgate_slo_late_events_total',
+    help: 'Events counted into an SLO after their minute had been recorded: by the live feed as they arrived, or found by the hourly reconcile (another replica\'s, or missed).',
+    labelNames: ['found_by'] as const,
+    registers: [registry],
+  });
+  let recordedBytes: () => number = () => 0;
+  new Gauge({
+    name: 'tollgate_slo_recorded_minutes_bytes',
+    help: 'Memory the SLO engine\'s recorded minutes take (minutes for the last days, hours before).',
+    registers: [registry],
+    collect() {
+      this.set(recordedBytes());
+    },
+  });
+
   return {
     registry,
     ingest: {
@@ -124,6 +144,12 @@ export function createTollgateMetrics(): TollgateMetrics {
     },
     watchQueues(p) {
       probe = p;
+    },
+    observeLateEvents(events, foundBy) {
+      lateEvents.inc({ found_by: foundBy }, events);
+    },
+    watchRecordedMinutes(bytes) {
+      recordedBytes = bytes;
     },
   };
 }

@@ -1,17 +1,15 @@
 /**
  * @module ui/slo-series
- * The SLO page's two charts from ONE SLI query. Every SLI source answers counts for windows that
- * all end with the current minute (slo/sli/query.ts); the counts between two instants a < b are
- * then W(a) − W(b), where W(s) counts the events from minute s to now. So a set of windows starting
- * at regular steps gives:
+ * The SLO page's two charts from the SLO's recorded minutes, through the same "SLO over time" path
+ * as the Sloth-named series (slo/evaluate/over-time.ts), so both show the numbers of `/v1/slos`:
  * - the budget over the period: remaining error budget from the events between the period's start
  *   and each step (at the last step exactly the SLO's `error_budget.remaining`);
  * - burn rates over the last hours: per step (5m) and over the hour before each step (1h).
- * Reusing the engine's queries keeps the numbers those of `/v1/slos/{name}`, for every SLI source.
- * Pure: windows out, counts in, series out.
+ * Over a period longer than three days the budget's steps fall on whole hours (minutes older than
+ * that are held as hour totals). Pure.
  */
-import { budgetRemaining, burnRate, type WindowCounts } from '../slo/math/index.js';
-import type { EvaluationWindow } from '../slo/sli/index.js';
+import { budgetRemaining, burnRate } from '../slo/math/index.js';
+import { MINUTE_EXACT_WINDOW_SECONDS, windowSeries, type Counts, type SloLedger } from '../slo/evaluate/index.js';
 
 export interface SeriesOptions {
   /** Points on the budget chart across the period so far. @default 60 */
@@ -25,10 +23,10 @@ export interface SeriesOptions {
 }
 
 export interface SeriesPlan {
-  windows: EvaluationWindow[];
   /** Exclusive end of the evaluated data: the end of the current minute. */
   endSeconds: number;
   periodStartSeconds: number;
+  /** Each point's exclusive end (unix seconds); the last is `endSeconds`. */
   budgetTimes: number[];
   burnTimes: number[];
   burnStepSeconds: number;
@@ -42,12 +40,9 @@ export interface SloSeries {
   burn: { time: number[]; step_seconds: number; long_window_seconds: number; short: Array<number | null>; long: Array<number | null> };
 }
 
-const windowKey = (startSeconds: number): string => `from_${startSeconds}`;
+const HOUR = 3_600;
 
-/**
- * Windows for both charts, given the engine's plan for the SLO now: the period's first minute and
- * the last minute in every window (`endMinuteSeconds`).
- */
+/** The points of both charts, given the SLO's period start and the last minute of its windows now. */
 export function seriesPlan(
   { periodStartSeconds, endMinuteSeconds }: { periodStartSeconds: number; endMinuteSeconds: number },
   { budgetPoints = 60, burnStepSeconds = 300, burnSpanSeconds = 21_600, burnLongWindowSeconds = 3_600 }: SeriesOptions = {},
@@ -56,50 +51,39 @@ export function seriesPlan(
     throw new RangeError('burn steps must be whole minutes and divide the long window');
   }
   const endSeconds = endMinuteSeconds + 60;
-  const starts = new Set<number>([periodStartSeconds]);
-  // Budget: steps of whole minutes from the period's start; the last one is now.
-  const stepSeconds = Math.max(60, Math.ceil((endSeconds - periodStartSeconds) / budgetPoints / 60) * 60);
+  // Whole minutes; over a period longer than the minutes held by the minute (three days), whole
+  // hours from a whole hour, so that old points need only hour totals.
+  let stepSeconds = Math.max(60, Math.ceil((endSeconds - periodStartSeconds) / budgetPoints / 60) * 60);
+  let first = periodStartSeconds + stepSeconds;
+  if (endSeconds - periodStartSeconds > MINUTE_EXACT_WINDOW_SECONDS && stepSeconds >= HOUR) {
+    stepSeconds = Math.ceil(stepSeconds / HOUR) * HOUR;
+    first = Math.ceil((periodStartSeconds + 1) / HOUR) * HOUR + stepSeconds - HOUR;
+  }
   const budgetTimes: number[] = [];
-  for (let t = periodStartSeconds + stepSeconds; t < endSeconds; t += stepSeconds) budgetTimes.push(t);
+  for (let t = first; t < endSeconds; t += stepSeconds) budgetTimes.push(t);
   budgetTimes.push(endSeconds);
-  for (const t of budgetTimes) if (t < endSeconds) starts.add(t);
-  // Burn: steps ending now, reaching back burnSpanSeconds, plus one long window before the first.
   const steps = Math.floor(burnSpanSeconds / burnStepSeconds);
   const burnTimes: number[] = [];
   for (let j = steps - 1; j >= 0; j--) burnTimes.push(endSeconds - j * burnStepSeconds);
-  for (let m = 1; m <= steps + burnLongWindowSeconds / burnStepSeconds; m++) starts.add(endSeconds - m * burnStepSeconds);
-  return {
-    windows: [...starts].sort((a, b) => b - a).map((s) => ({ key: windowKey(s), startSeconds: s })),
-    endSeconds,
-    periodStartSeconds,
-    budgetTimes,
-    burnTimes,
-    burnStepSeconds,
-    burnLongWindowSeconds,
-  };
+  return { endSeconds, periodStartSeconds, budgetTimes, burnTimes, burnStepSeconds, burnLongWindowSeconds };
 }
 
-/** Both series from the counts of `plan.windows` (all releases together). */
-export function sloSeries(plan: SeriesPlan, counts: Readonly<Record<string, WindowCounts>>, budgetFraction: number): SloSeries {
-  /** Events from minute `s` to now; nothing after now. */
-  const since = (s: number): WindowCounts => (s >= plan.endSeconds ? { totalEvents: 0, badEvents: 0 } : counts[windowKey(s)] ?? { totalEvents: 0, badEvents: 0 });
-  const between = (from: number, to: number): WindowCounts => {
-    const a = since(from);
-    const b = since(to);
-    return { totalEvents: a.totalEvents - b.totalEvents, badEvents: a.badEvents - b.badEvents };
-  };
-  const remaining = plan.budgetTimes.map((t) => {
-    const c = between(plan.periodStartSeconds, t);
-    return c.totalEvents === 0 ? null : budgetRemaining(c, budgetFraction);
-  });
+/** Both series from the SLO's ledger, in `environment` (null: all). */
+export function sloSeries(plan: SeriesPlan, ledger: SloLedger, environment: string | null, budgetFraction: number): SloSeries {
+  const endMinutes = (times: readonly number[]): number[] => times.map((t) => t - 60);
+  const asWindow = (c: Counts) => ({ totalEvents: c.total, badEvents: c.bad });
+  const budget = windowSeries(ledger, environment, endMinutes(plan.budgetTimes), () => plan.periodStartSeconds, false).total;
+  const burnEnds = endMinutes(plan.burnTimes);
+  const short = windowSeries(ledger, environment, burnEnds, (m) => m + 60 - plan.burnStepSeconds, false).total;
+  const long = windowSeries(ledger, environment, burnEnds, (m) => m + 60 - plan.burnLongWindowSeconds, false).total;
   return {
-    budget: { time: plan.budgetTimes, remaining },
+    budget: { time: plan.budgetTimes, remaining: budget.map((c) => (c.total === 0 ? null : budgetRemaining(asWindow(c), budgetFraction))) },
     burn: {
       time: plan.burnTimes,
       step_seconds: plan.burnStepSeconds,
       long_window_seconds: plan.burnLongWindowSeconds,
-      short: plan.burnTimes.map((t) => burnRate(between(t - plan.burnStepSeconds, t), budgetFraction)),
-      long: plan.burnTimes.map((t) => burnRate(between(t - plan.burnLongWindowSeconds, t), budgetFraction)),
+      short: short.map((c) => burnRate(asWindow(c), budgetFraction)),
+      long: long.map((c) => burnRate(asWindow(c), budgetFraction)),
     },
   };
 }

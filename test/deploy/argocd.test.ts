@@ -365,7 +365,7 @@ describe('against a running Tollgate', () => {
       deployments: Array<{ revision: string; config_hash: string; deployed_at: string; source: string }>;
     };
     expect(list.deployments).toEqual([expect.objectContaining({
-      revision: '3f1c2a9d8b7e6f5a4c3b2a1908f7e6d5c4b3a291', config_hash: '7f3a9c2e41d0', deployed_at: '2026-11-24 10:00:00.000', source: 'argocd',
+      revision: '3f1c2a9d8b7e6f5a4c3b2a1908f7e6d5c4b3a291', config_hash: '7f3a9c2e41d0', deployed_at: '2026-11-24T10:00:00.000Z', source: 'argocd',
     })]);
   });
 

@@ -149,7 +149,7 @@ describe('POST /v1/deployments', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ stored: false, duplicate: true });
     const list = (await (await fetch(`${tg.apiUrl}/v1/deployments?app=pay`)).json()) as { deployments: Array<{ revision: string; deployed_at: string }> };
-    expect(list.deployments.filter((d) => d.revision === 'r42')).toEqual([expect.objectContaining({ revision: 'r42', deployed_at: '2026-11-24 10:00:00.000' })]);
+    expect(list.deployments.filter((d) => d.revision === 'r42')).toEqual([expect.objectContaining({ revision: 'r42', deployed_at: '2026-11-24T10:00:00.000Z' })]);
   });
 });
 

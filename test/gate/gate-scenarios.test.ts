@@ -165,8 +165,8 @@ interface Answer {
   evidence: {
     environment: string;
     baseline_config_hash: string | null;
-    release_records: Array<{ environment: string; service: string; slo: string; sloKind: string; releaseBad: number; releaseTotal: number; baselineConfigHash: string | null }>;
-    rollback: { configHash: string; environment: string; lastHealthyAtMs: number } | null;
+    release_records: Array<{ environment: string; service: string; slo: string; slo_kind: string; release_bad: number; release_total: number; baseline_config_hash: string | null }>;
+    rollback: { config_hash: string; environment: string; last_healthy_at: string } | null;
     top_causes: Array<{ error_type: string; count: number }>;
   };
   policy: string | null;
@@ -186,6 +186,19 @@ async function ask(app: string, environment: string, service: string | string[],
   return (await res.json()) as Answer;
 }
 
+/**
+ * The audit row of a decision. The gate answers first and writes its decisions together a moment
+ * later (gate/decision-log.ts), so the row is waited for, a few seconds at most.
+ */
+async function storedRow<T>(columns: string, decisionId: string): Promise<T | undefined> {
+  for (let waited = 0; waited < 5_000; waited += 50) {
+    const [row] = await tg.store.query<T>(`SELECT ${columns} FROM tollgate_gate_decisions WHERE DecisionId = {id:String}`, { id: decisionId });
+    if (row !== undefined) return row;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}
+
 const checkOf = (a: Answer, slo: string, kind: string): Check | undefined => a.checks.find((c) => c.slo === slo && c.check === kind);
 const failedChecks = (a: Answer): string[] => a.checks.filter((c) => !c.passed).map((c) => `${c.slo}:${c.check}`);
 
@@ -199,7 +212,7 @@ describe('a latency regression', () => {
       /^in staging this release is slow on 20\.0 % of search-latency events against 1\.0 % for its baseline: more than 2× and significant at 0\.01 \(two-proportion z-test, p = [0-9.e-]+\)$/,
     );
     expect(a.evidence.baseline_config_hash).toBe('search-v1');
-    expect(a.evidence.release_records).toEqual([expect.objectContaining({ environment: 'staging', sloKind: 'latency', releaseBad: 200, releaseTotal: 1_000 })]);
+    expect(a.evidence.release_records).toEqual([expect.objectContaining({ environment: 'staging', slo_kind: 'latency', release_bad: 200, release_total: 1_000 })]);
     // Prod itself is fine: the release's own evidence is the only thing against it.
     expect(failedChecks(a)).toEqual(['search-latency:release_vs_baseline']);
   });
@@ -279,7 +292,7 @@ describe('a rollback', () => {
     expect(a.would_have_been).toBe('deny');
     const until = new Date(ledgerV1LastMinuteMs).toISOString().slice(0, 10);
     expect(a.summary).toBe(`allow: rollback to ledger-v1, which ran healthy in prod until ${until}; 1 failed health check waived`);
-    expect(a.evidence.rollback).toEqual({ configHash: 'ledger-v1', environment: 'prod', lastHealthyAtMs: ledgerV1LastMinuteMs });
+    expect(a.evidence.rollback).toEqual({ config_hash: 'ledger-v1', environment: 'prod', last_healthy_at: new Date(ledgerV1LastMinuteMs).toISOString() });
     expect(a.reasons[0]).toMatch(/^this config \(ledger-v1\) ran healthy in prod until .*: deploying it again is a rollback/);
     expect(a.reasons[1]).toBe('waived for the rollback: ledger-availability has overspent its error budget by 900 % (policy needs 10 % left)');
     expect(failedChecks(a)).toEqual(['ledger-availability:budget_remaining']);
@@ -336,9 +349,7 @@ describe('a dry-run policy', () => {
 
     const stored = (await (await fetch(`${tg.apiUrl}/v1/gate/decisions/${a.decision_id}`)).json()) as Answer;
     expect(stored).toEqual(a);
-    const [row] = await tg.store.query<{ Decision: string; DryRun: boolean; Policy: string }>(
-      'SELECT Decision, DryRun, Policy FROM tollgate_gate_decisions WHERE DecisionId = {id:String}', { id: a.decision_id },
-    );
+    const row = await storedRow<{ Decision: string; DryRun: boolean; Policy: string }>('Decision, DryRun, Policy', a.decision_id);
     expect(row).toEqual({ Decision: 'allow', DryRun: true, Policy: 'wiki-prod' });
     expect((await post({ app: 'wiki', environment: 'prod', service: 'wiki', config_hash: 'wiki-v2' }, '?format=flagger')).status).toBe(200);
   });
@@ -380,8 +391,7 @@ describe('overrides', () => {
     expect(res.status).toBe(201);
     return ((await res.json()) as { id: string }).id;
   };
-  const storedOverride = async (decisionId: string): Promise<string | undefined> =>
-    (await tg.store.query<{ Override: string }>('SELECT Override FROM tollgate_gate_decisions WHERE DecisionId = {id:String}', { id: decisionId }))[0]?.Override;
+  const storedOverride = async (decisionId: string): Promise<string | undefined> => (await storedRow<{ Override: string }>('Override', decisionId))?.Override;
 
   it('does not apply an override that has expired', async () => {
     // The API only creates overrides that expire in the future; this one is written as it would be after an hour.

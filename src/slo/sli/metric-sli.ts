@@ -18,7 +18,7 @@
  *   was 0) when StartTimeUnix is inside the scan, i.e. the series was born there, and counts 0
  *   otherwise (its baseline is unknown).
  */
-import type { MetricSelector } from '../spec/index.js';
+import type { MetricSelector, SloDefinition } from '../spec/index.js';
 import { earliestStart, windowColumns, type EvaluationWindow, type SliQuery, type SliQueryInput, readSliRows } from './query.js';
 
 /** The exporter's AggregationTemporality numbers (OTLP enum). */
@@ -38,7 +38,6 @@ const windowClause = (value: string): string =>
   `WINDOW series AS (PARTITION BY ${SERIES} ORDER BY TimeUnix, ${value} ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)`;
 
 export function metricSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput): SliQuery {
-  const sli = slo.sli;
   const from = earliestStart(windows);
   const base: Record<string, unknown> = {
     service: slo.service,
@@ -47,11 +46,82 @@ export function metricSliQuery({ slo, windows, endMinuteSeconds }: SliQueryInput
     from,
     to: endMinuteSeconds,
   };
+  const { inner, params, total, bad } = metricPoints(slo, base, SCAN_RULE);
+  const cols = windowColumns(windows, 'Minute', {
+    total: (inWindow) => `sumIf(${total.value}, ${inWindow}${total.where === '' ? '' : ` AND ${total.where}`})`,
+    bad: (inWindow) => bad.windowed(inWindow),
+  });
+  return {
+    sql: `SELECT config_hash,
+  ${cols.select}
+FROM (${inner})
+WHERE Minute >= toDateTime({from:UInt32})
+GROUP BY config_hash`,
+    params: { ...params, ...cols.params },
+    windowKeys: windows.map((w) => w.key),
+    read: (rows) => readSliRows({ windowKeys: windows.map((w) => w.key) }, rows),
+    source: 'metrics',
+  };
+}
+
+/** How long a series may go without a point before its next point has no left neighbour (see metricMinutesQuery). */
+export const METRIC_NEIGHBOUR_SECONDS = 3_600;
+
+/**
+ * A metric SLI's events per minute (or per hour), environment and config_hash over
+ * [fromMinute, toMinute], for the engine to record. Each point's increase is judged against the
+ * series' previous point when that lies within METRIC_NEIGHBOUR_SECONDS before it, and otherwise
+ * as a series without a neighbour (counted from StartTimeUnix if the series began within that
+ * hour, else 0). The rule looks only at the point and its hour, so any range of minutes, recorded
+ * in any pieces, counts every point the same way: the scan starts that hour before the range.
+ * A good counter ahead of its total in a minute counts no bad events in that minute.
+ */
+export function metricMinutesQuery(slo: SloDefinition, fromMinute: number, toMinute: number, granularity: 'minute' | 'hour'): { sql: string; params: Record<string, unknown> } {
+  const base: Record<string, unknown> = { service: slo.service, scanFrom: fromMinute - METRIC_NEIGHBOUR_SECONDS, from: fromMinute, to: toMinute };
+  const { inner, params, total, bad } = metricPoints(slo, base, GAP_RULE);
+  const bucket = granularity === 'minute' ? 'Minute' : 'toStartOfHour(Minute)';
+  return {
+    sql: `SELECT toUInt32(${bucket}) AS m, environment, config_hash,
+  toFloat64(sumIf(${total.value}, ${total.where === '' ? '1' : total.where})) AS total, toFloat64(${bad.perGroup}) AS bad
+FROM (${inner})
+WHERE Minute >= toDateTime({from:UInt32})
+GROUP BY m, environment, config_hash`,
+    params,
+  };
+}
+
+/**
+ * What becomes of a point whose series has no previous point in reach. The windowed query looks as
+ * far back as its scan goes (one longest window); recording looks one hour before each point.
+ */
+interface NeighbourRule {
+  hasNeighbour: string;
+  /** A series without a neighbour counts its first point from zero when it started at or after this. */
+  bornFrom: string;
+}
+
+const SCAN_RULE: NeighbourRule = { hasNeighbour: 'HasPrevious = 1', bornFrom: 'toDateTime64({scanFrom:UInt32}, 9)' };
+const GAP_RULE: NeighbourRule = {
+  hasNeighbour: `HasPrevious = 1 AND dateDiff('second', PreviousTime, TimeUnix) <= ${METRIC_NEIGHBOUR_SECONDS}`,
+  bornFrom: `TimeUnix - toIntervalSecond(${METRIC_NEIGHBOUR_SECONDS})`,
+};
+
+/** One row per data point with its increase, minute, environment and config_hash, and how outer queries sum them. */
+interface MetricPoints {
+  inner: string;
+  params: Record<string, unknown>;
+  /** The column summed for total events, and the condition on rows that count (empty: all). */
+  total: { value: string; where: string };
+  bad: { windowed: (inWindow: string) => string; perGroup: string };
+}
+
+function metricPoints(slo: SloDefinition, base: Record<string, unknown>, rule: NeighbourRule): MetricPoints {
+  const sli = slo.sli;
   switch (sli.kind) {
     case 'metric-ratio':
-      return counterRatioQuery(sli.total, sli.numerator, sli.counts, windows, base);
+      return counterRatioPoints(sli.total, sli.numerator, sli.counts, base, rule);
     case 'metric-histogram':
-      return histogramQuery(sli.histogram, sli.thresholdMs, windows, base);
+      return histogramPoints(sli.histogram, sli.thresholdMs, base, rule);
     case 'spans':
     case 'logs':
     case 'promql':
@@ -70,32 +140,21 @@ function lookBackSeconds(windows: readonly EvaluationWindow[], endMinuteSeconds:
   return endMinuteSeconds + 60 - earliestStart(windows);
 }
 
-function counterRatioQuery(
+const previous = (column: string): string => `lagInFrame(${column}, 1) OVER series`;
+
+function counterRatioPoints(
   total: MetricSelector,
   numerator: MetricSelector,
   counts: 'good' | 'bad',
-  windows: readonly EvaluationWindow[],
   base: Record<string, unknown>,
-): SliQuery {
+  rule: NeighbourRule,
+): MetricPoints {
   const params: Record<string, unknown> = { ...base, totalMetric: total.metric, numeratorMetric: numerator.metric };
   // Both selectors are functions of the series identity only (name + data point attributes), so
   // filtering on them before the window function drops whole series, never single points.
   const isTotal = selectorCondition('total', total, params);
   const isNumerator = selectorCondition('numerator', numerator, params);
-  const cols = windowColumns(windows, 'Minute', {
-    total: (inWindow) => `sumIf(Increase, ${inWindow} AND IsTotal)`,
-    bad: (inWindow) =>
-      counts === 'bad'
-        ? `sumIf(Increase, ${inWindow} AND IsNumerator)`
-        // A good counter ahead of its total (misconfigured selectors) must not make bad negative.
-        : `greatest(0, sumIf(Increase, ${inWindow} AND IsTotal) - sumIf(Increase, ${inWindow} AND IsNumerator))`,
-  });
-  const previous = (column: string): string => `lagInFrame(${column}, 1) OVER series`;
-  return {
-    sql: `SELECT config_hash,
-  ${cols.select}
-FROM (
-  SELECT ConfigHash AS config_hash,
+  const inner = `SELECT ConfigHash AS config_hash, Environment AS environment,
     toStartOfMinute(TimeUnix) AS Minute,
     ${isTotal} AS IsTotal,
     ${isNumerator} AS IsNumerator,
@@ -104,7 +163,7 @@ FROM (
     ${previous('TimeUnix')} AS PreviousTime,
     multiIf(
       AggregationTemporality = ${DELTA}, Value,
-      HasPrevious = 0, if(StartTimeUnix >= toDateTime64({scanFrom:UInt32}, 9), Value, 0),
+      NOT (${rule.hasNeighbour}), if(StartTimeUnix >= ${rule.bornFrom}, Value, 0),
       Value < PreviousValue OR StartTimeUnix > PreviousTime, Value,
       Value - PreviousValue
     ) AS Increase
@@ -114,14 +173,18 @@ FROM (
     AND TimeUnix >= toDateTime64({scanFrom:UInt32}, 9) AND TimeUnix < toDateTime64({to:UInt32} + 60, 9)
     AND IsMonotonic
     AND (${isTotal} OR ${isNumerator})
-  ${windowClause('Value')}
-)
-WHERE Minute >= toDateTime({from:UInt32})
-GROUP BY config_hash`,
-    params: { ...params, ...cols.params },
-    windowKeys: windows.map((w) => w.key),
-    read: (rows) => readSliRows({ windowKeys: windows.map((w) => w.key) }, rows),
-    source: 'metrics',
+  ${windowClause('Value')}`;
+  return {
+    inner,
+    params,
+    total: { value: 'Increase', where: 'IsTotal' },
+    bad: counts === 'bad'
+      ? { windowed: (inWindow) => `sumIf(Increase, ${inWindow} AND IsNumerator)`, perGroup: 'sumIf(Increase, IsNumerator)' }
+      // A good counter ahead of its total (misconfigured selectors) must not make bad negative.
+      : {
+        windowed: (inWindow) => `greatest(0, sumIf(Increase, ${inWindow} AND IsTotal) - sumIf(Increase, ${inWindow} AND IsNumerator))`,
+        perGroup: 'greatest(0, sumIf(Increase, IsTotal) - sumIf(Increase, IsNumerator))',
+      },
   };
 }
 
@@ -145,12 +208,12 @@ export function thresholdInUnit(thresholdMs: number, unit: string): number {
   }
 }
 
-function histogramQuery(
+function histogramPoints(
   histogram: MetricSelector,
   thresholdMs: number,
-  windows: readonly EvaluationWindow[],
   base: Record<string, unknown>,
-): SliQuery {
+  rule: NeighbourRule,
+): MetricPoints {
   const params: Record<string, unknown> = {
     ...base,
     histogramMetric: histogram.metric,
@@ -166,40 +229,30 @@ function histogramQuery(
   // absorbs float noise of the unit conversion; distinct bounds are never that close.
   const threshold = `multiIf(MetricUnit = 's', {thresholdS:Float64}, MetricUnit = 'us', {thresholdUs:Float64}, MetricUnit = 'ns', {thresholdNs:Float64}, {thresholdMs:Float64})`;
   const good = `toInt64(arraySum(arraySlice(BucketCounts, 1, arrayCount(b -> b <= ${threshold} * (1 + 1e-9), ExplicitBounds))))`;
-  const cols = windowColumns(windows, 'Minute', {
-    total: (inWindow) => `sumIf(CountIncrease, ${inWindow})`,
-    bad: (inWindow) => `sumIf(CountIncrease - GoodIncrease, ${inWindow})`,
-  });
-  return {
-    sql: `SELECT config_hash,
-  ${cols.select}
-FROM (
-  SELECT ConfigHash AS config_hash,
+  const inner = `SELECT ConfigHash AS config_hash, Environment AS environment,
     toStartOfMinute(TimeUnix) AS Minute,
     ${good} AS Good,
     lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER series AS HasPrevious,
     lagInFrame(toInt64(Count), 1) OVER series AS PreviousCount,
     lagInFrame(${good}, 1) OVER series AS PreviousGood,
-    lagInFrame(TimeUnix, 1) OVER series AS PreviousTime,
+    ${previous('TimeUnix')} AS PreviousTime,
     -- One reset decision for Count and Good, so a point never adds more good than total.
-    multiIf(AggregationTemporality = ${DELTA}, 1, HasPrevious = 0, StartTimeUnix >= toDateTime64({scanFrom:UInt32}, 9),
+    multiIf(AggregationTemporality = ${DELTA}, 1, NOT (${rule.hasNeighbour}), StartTimeUnix >= ${rule.bornFrom},
       Count < PreviousCount OR Good < PreviousGood OR StartTimeUnix > PreviousTime) AS CountsFromZero,
     -- Int64 throughout: Count is UInt64, and one type keeps multiIf from building a Variant.
-    multiIf(CountsFromZero, toInt64(Count), HasPrevious = 0, toInt64(0), toInt64(Count) - PreviousCount) AS CountIncrease,
-    multiIf(CountsFromZero, Good, HasPrevious = 0, toInt64(0), Good - PreviousGood) AS GoodIncrease
+    multiIf(CountsFromZero, toInt64(Count), NOT (${rule.hasNeighbour}), toInt64(0), toInt64(Count) - PreviousCount) AS CountIncrease,
+    multiIf(CountsFromZero, Good, NOT (${rule.hasNeighbour}), toInt64(0), Good - PreviousGood) AS GoodIncrease
   FROM otel_metrics_histogram
   WHERE ServiceName = {service:String}
     AND MetricName = {histogramMetric:String}
     AND TimeUnix >= toDateTime64({scanFrom:UInt32}, 9) AND TimeUnix < toDateTime64({to:UInt32} + 60, 9)
     AND ${isMatch}
-  ${windowClause('Count')}
-)
-WHERE Minute >= toDateTime({from:UInt32})
-GROUP BY config_hash`,
-    params: { ...params, ...cols.params },
-    windowKeys: windows.map((w) => w.key),
-    read: (rows) => readSliRows({ windowKeys: windows.map((w) => w.key) }, rows),
-    source: 'metrics',
+  ${windowClause('Count')}`;
+  return {
+    inner,
+    params,
+    total: { value: 'CountIncrease', where: '' },
+    bad: { windowed: (inWindow) => `sumIf(CountIncrease - GoodIncrease, ${inWindow})`, perGroup: 'sum(CountIncrease - GoodIncrease)' },
   };
 }
 

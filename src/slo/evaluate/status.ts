@@ -1,38 +1,46 @@
 /**
- * @module engine/status
+ * @module slo/evaluate/status
  * One SLO's numbers at an instant, from its window counts: error ratios and burn rates per window,
  * the budget over the period, each alert rule's verdict and state, and the split by release.
  * Pure: the previous alert states come in, the transitions go out for the engine to record.
+ * Domain types in camelCase; the API makes its snake_case wire shape at the edge.
  */
 import {
   budgetConsumed, budgetRemaining, burnRate, errorBudgetFraction, errorRatio, evaluateAlert, formatWindow, nextAlertState,
   objectiveRatio, secondsUntilExhausted, type AlertState, type AlertTransition, type AlertWindow,
-} from '../slo/math/index.js';
-import type { SliCounts, WindowCounts } from '../slo/sli/query.js';
-import type { SloDefinition } from '../slo/spec/index.js';
-import type { WindowPlan } from './plan.js';
+} from '../math/index.js';
+import type { SliCounts, WindowCounts } from '../sli/query.js';
+import type { SloDefinition } from '../spec/index.js';
+import type { WindowPlan } from './windows.js';
 
 export interface WindowNumbers {
   total: number;
   bad: number;
   /** null: no events in the window (unknown, not zero). */
-  error_ratio: number | null;
-  burn_rate: number | null;
+  errorRatio: number | null;
+  burnRate: number | null;
 }
 
 export interface AlertStatus {
   key: string;
   severity: 'page' | 'ticket';
   state: 'firing' | 'inactive';
-  short_window: string;
-  long_window: string;
-  burn_factor: number;
-  /** ISO time the alert started firing; null while inactive. */
-  since: string | null;
-  short_burn_rate: number | null;
-  long_burn_rate: number | null;
+  shortWindow: string;
+  longWindow: string;
+  burnFactor: number;
+  /** When the alert started firing; null while inactive. */
+  sinceMs: number | null;
+  shortBurnRate: number | null;
+  longBurnRate: number | null;
   meaning: string;
   reason: string;
+}
+
+export interface ReleaseNumbers {
+  configHash: string;
+  total: number;
+  bad: number;
+  errorRatio: number | null;
 }
 
 export interface SloStatus {
@@ -41,15 +49,16 @@ export interface SloStatus {
   description: string | null;
   labels: Record<string, string>;
   objective: number;
-  error_budget_fraction: number;
+  errorBudgetFraction: number;
   period: string;
-  evaluated_at: string;
-  sli_source: string;
+  evaluatedAtMs: number;
+  sliSource: string;
   windows: Record<string, WindowNumbers>;
-  error_budget: { remaining: number; consumed: number; exhausted_in_seconds: number | null };
+  errorBudget: { remaining: number; consumed: number; exhaustedInSeconds: number | null };
   alerts: AlertStatus[];
-  releases: Array<{ config_hash: string; total: number; bad: number; error_ratio: number | null }>;
-  alert_problem?: string;
+  /** The period split by config_hash, busiest first. */
+  releases: ReleaseNumbers[];
+  alertProblem: string | null;
 }
 
 export interface AlertStep {
@@ -66,6 +75,13 @@ const EXHAUSTION_WINDOW = '1h';
 export const alertKey = (slo: string, rule: Pick<AlertWindow, 'severity' | 'shortWindowSeconds' | 'longWindowSeconds'>): string =>
   `${slo}/${rule.severity}/${formatWindow(rule.shortWindowSeconds)}/${formatWindow(rule.longWindowSeconds)}`;
 
+/** The SLO's budget as a fraction (1 − objective, exact); a loaded SLO always has a valid objective. */
+export function budgetOf(slo: SloDefinition): number {
+  const budget = errorBudgetFraction(slo.objectivePercent);
+  if (!budget.ok) throw new Error(`SLO ${slo.name}: ${budget.message}`);
+  return budget.value;
+}
+
 export function sloStatus(
   slo: SloDefinition,
   plan: WindowPlan,
@@ -74,18 +90,17 @@ export function sloStatus(
   nowMs: number,
   sliSource: string,
 ): { status: SloStatus; steps: AlertStep[] } {
-  const budget = errorBudgetFraction(slo.objectivePercent);
+  const budgetFraction = budgetOf(slo);
   const objective = objectiveRatio(slo.objectivePercent);
-  if (!budget.ok || !objective.ok) throw new Error(`SLO ${slo.name}: ${budget.ok ? '' : budget.message}`);
-  const budgetFraction = budget.value;
+  if (!objective.ok) throw new Error(`SLO ${slo.name}: ${objective.message}`);
   const at = (key: string): WindowCounts => counts.total[key] ?? { totalEvents: 0, badEvents: 0 };
 
   const windows: Record<string, WindowNumbers> = {};
-  for (const w of plan.windows) windows[w.key] = numbers(at(w.key), budgetFraction);
+  for (const w of plan.windows) windows[w.key] = windowNumbers(at(w.key), budgetFraction);
 
   const period = at(plan.periodKey);
   const remaining = budgetRemaining(period, budgetFraction);
-  const currentBurn = windows[EXHAUSTION_WINDOW]?.burn_rate ?? null;
+  const currentBurn = windows[EXHAUSTION_WINDOW]?.burnRate ?? null;
 
   const steps: AlertStep[] = plan.alertRules.map((rule) => {
     const key = alertKey(slo.name, rule);
@@ -102,12 +117,12 @@ export function sloStatus(
         key,
         severity: rule.severity,
         state: step.state.state,
-        short_window: shortKey,
-        long_window: longKey,
-        burn_factor: rule.burnFactor,
-        since: step.state.state === 'firing' ? new Date(step.state.sinceMs).toISOString() : null,
-        short_burn_rate: evaluation.shortBurnRate,
-        long_burn_rate: evaluation.longBurnRate,
+        shortWindow: shortKey,
+        longWindow: longKey,
+        burnFactor: rule.burnFactor,
+        sinceMs: step.state.state === 'firing' ? step.state.sinceMs : null,
+        shortBurnRate: evaluation.shortBurnRate,
+        longBurnRate: evaluation.longBurnRate,
         meaning: rule.meaning,
         reason: evaluation.reason,
       },
@@ -117,7 +132,7 @@ export function sloStatus(
   const releases = [...counts.byRelease.entries()]
     .map(([configHash, byWindow]) => {
       const c = byWindow[plan.periodKey] ?? { totalEvents: 0, badEvents: 0 };
-      return { config_hash: configHash, total: c.totalEvents, bad: c.badEvents, error_ratio: errorRatio(c) };
+      return { configHash, total: c.totalEvents, bad: c.badEvents, errorRatio: errorRatio(c) };
     })
     .filter((r) => r.total > 0)
     .sort((a, b) => b.total - a.total);
@@ -129,24 +144,24 @@ export function sloStatus(
       description: slo.description,
       labels: slo.labels,
       objective: objective.value,
-      error_budget_fraction: budgetFraction,
+      errorBudgetFraction: budgetFraction,
       period: plan.periodKey,
-      evaluated_at: new Date(nowMs).toISOString(),
-      sli_source: sliSource,
+      evaluatedAtMs: nowMs,
+      sliSource,
       windows,
-      error_budget: {
+      errorBudget: {
         remaining,
         consumed: budgetConsumed(period, budgetFraction),
-        exhausted_in_seconds: secondsUntilExhausted({ remainingFraction: remaining, burnRate: currentBurn, periodSeconds: plan.periodSeconds }),
+        exhaustedInSeconds: secondsUntilExhausted({ remainingFraction: remaining, burnRate: currentBurn, periodSeconds: plan.periodSeconds }),
       },
       alerts: steps.map((s) => s.status),
       releases,
-      ...(plan.alertProblem === null ? {} : { alert_problem: plan.alertProblem }),
+      alertProblem: plan.alertProblem,
     },
     steps,
   };
 }
 
-function numbers(c: WindowCounts, budgetFraction: number): WindowNumbers {
-  return { total: c.totalEvents, bad: c.badEvents, error_ratio: errorRatio(c), burn_rate: burnRate(c, budgetFraction) };
+export function windowNumbers(c: WindowCounts, budgetFraction: number): WindowNumbers {
+  return { total: c.totalEvents, bad: c.badEvents, errorRatio: errorRatio(c), burnRate: burnRate(c, budgetFraction) };
 }

@@ -1,8 +1,13 @@
 /**
- * @module engine/sli
- * Picks the query for an SLO's SLI source.
+ * @module slo/sli/pick
+ * Picks the windowed query for an SLO's SLI source: what SLOs evaluated by their own statement run
+ * (slices shorter than a minute), and the raw scans tests and bench/slo compare recorded numbers with.
  */
-import { logSliQuery, metricSliQuery, spanSliQuery, timesliceQuery, type SliQuery, type SliQueryInput } from '../slo/sli/index.js';
+import { logSliQuery } from './log-sli.js';
+import { metricSliQuery } from './metric-sli.js';
+import type { SliQuery, SliQueryInput } from './query.js';
+import { spanSliQuery } from './span-sli.js';
+import { timesliceQuery } from './timeslices.js';
 
 export function sliQuery(input: SliQueryInput): SliQuery {
   if (input.slo.budgeting.kind === 'timeslices') return timesliceQuery(input);

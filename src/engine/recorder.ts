@@ -1,0 +1,347 @@
+/**
+ * @module engine/recorder
+ * Records every recorded SLO's events per minute, environment and config_hash into its ledger (in
+ * memory) and `tollgate_slo_minutes` (the record), from the stored data:
+ * - settle (every few seconds): re-reads the last few minutes of every SLO (late spans within the
+ *   horizon are counted at the next settle), merges them into the ledgers and writes the minutes
+ *   that changed and have closed; an SLO whose record stops earlier (a restart) catches up first;
+ * - backfill (in the background, an hour or a few at a time): a new or changed SLO definition is
+ *   recorded back over its period from what the store still holds, with its progress;
+ * - reconcile (hourly): compares the last days hour by hour with the store and re-records the hours
+ *   where data arrived after they were settled, counting those late events;
+ * - refresh (replicas that do not record): reads what the recording replica wrote.
+ * The live feed (live-feed.ts) adds what this process stores as it is acknowledged; everything
+ * merges by maximum (slo/evaluate/ledger.ts), so no event is counted twice.
+ */
+import type { Logger } from 'pino';
+import type { MinuteRecord } from '../slo/evaluate/index.js';
+import { endMinuteOf, MINUTE_EXACT_WINDOW_SECONDS, planWindows } from '../slo/evaluate/index.js';
+import { fitsSpanRollup } from '../slo/sli/index.js';
+import type { SloDefinition } from '../slo/spec/index.js';
+import { countMinutes, type StoreReader } from './minute-sources.js';
+import { versionKeyString, type MinutesTable } from './minutes-table.js';
+import { definitionVersion, isRecorded, newRecordedSlo, type RecordedSlo } from './recorded.js';
+
+const MINUTE = 60;
+const HOUR = 3_600;
+const DAY = 86_400;
+
+/**
+ * How long minutes stay in memory by the minute: every window counted by the minute (three days,
+ * slo/evaluate/windows.ts), the hour a window starts in, and the hour in progress.
+ */
+export const MINUTE_DETAIL_SECONDS = MINUTE_EXACT_WINDOW_SECONDS + 2 * HOUR;
+
+export interface Retention {
+  /** Seconds of raw data each signal table keeps (TTL), for how far back SQL-recorded SLOs can be backfilled. */
+  tracesSeconds: number;
+  logsSeconds: number;
+  metricsSeconds: number;
+  /** Seconds of minute rollup kept, for how far back rollup-recorded SLOs can be backfilled. */
+  rollupSeconds: number;
+}
+
+export interface RecorderOptions {
+  store: StoreReader;
+  table: MinutesTable;
+  log: Logger;
+  now: () => number;
+  retention: Retention;
+  /** @default 5: minutes re-read at every settle, so late spans within them are counted at the next one. */
+  reRecordMinutes?: number;
+  /** @default 3 days: how far back reconcile compares the store with what was recorded. */
+  reconcileSeconds?: number;
+  /** Events found to have arrived after their minute was settled. */
+  onLate?: (events: number, foundBy: 'live' | 'reconcile') => void;
+}
+
+export interface RecordingStatus {
+  /** live: recorded through the current minute; backfilling: still reading its period back; */
+  state: 'live' | 'backfilling' | 'loading';
+  /** First minute recorded (unix seconds), and how far back it must go. */
+  fromMinute: number;
+  neededFrom: number;
+  settledThrough: number;
+  /** 0..1 of the backfill. */
+  progress: number;
+}
+
+export interface Recorder {
+  /** Brings the recorded set in line with the loaded definitions, reading new ones back from the table. */
+  sync(slos: readonly SloDefinition[]): Promise<void>;
+  recorded(): RecordedSlo[];
+  get(name: string): RecordedSlo | undefined;
+  status(r: RecordedSlo): RecordingStatus;
+  settle(): Promise<void>;
+  /** Records one chunk of one SLO's backfill; false when every SLO is recorded as far back as needed. */
+  backfillStep(): Promise<boolean>;
+  /** Hour totals against the store for the reconcile horizon; re-records hours that differ. Returns late events found. */
+  reconcile(): Promise<number>;
+  /** Merges what another replica recorded since the last refresh. */
+  refresh(): Promise<void>;
+  compact(): void;
+  /** The first minute an SLO's ledger holds by the minute. */
+  minutesHeldFrom(r: RecordedSlo): number;
+  /** Bytes the ledgers hold. */
+  bytes(): number;
+}
+
+export function createRecorder({
+  store, table, log, now, retention, reRecordMinutes = 5, reconcileSeconds = 3 * DAY, onLate,
+}: RecorderOptions): Recorder {
+  const byName = new Map<string, RecordedSlo>();
+  let refreshedThroughMs = 0;
+  const backfillStart = new Map<RecordedSlo, number>();
+  /** Hours still to backfill per SLO, oldest first (popped from the end: newest first). */
+  const backfillHours = new Map<RecordedSlo, number[]>();
+
+  /** How far back a version must be recorded: its period and a day, within what the store still keeps. */
+  const neededFrom = (slo: SloDefinition, nowMs: number): number => {
+    const plan = planWindows(slo, nowMs);
+    const periodStart = plan.windows.find((w) => w.key === plan.periodKey)!.startSeconds;
+    const kept = fitsSpanRollup(slo) ? retention.rollupSeconds : retentionOf(slo, retention);
+    const oldestKept = Math.ceil((nowMs / 1000 - kept) / HOUR) * HOUR;
+    return Math.max(Math.floor((periodStart - DAY) / HOUR) * HOUR, oldestKept);
+  };
+
+  const detailFrom = (r: RecordedSlo, nowMs: number): number => {
+    // Timeslices judge every slice of the period from its minutes: they keep the whole period by the minute.
+    const seconds = r.slo.budgeting.kind === 'timeslices' ? planWindows(r.slo, nowMs).periodSeconds + 2 * HOUR : MINUTE_DETAIL_SECONDS;
+    return Math.floor((nowMs / 1000 - seconds) / HOUR) * HOUR;
+  };
+  /** Hours stay for two periods, so a series over the last period of a period-long window is arithmetic too. */
+  const hoursFrom = (r: RecordedSlo, nowMs: number): number =>
+    Math.floor((nowMs / 1000 - 2 * planWindows(r.slo, nowMs).periodSeconds - DAY) / HOUR) * HOUR;
+
+  /** Records into the ledger by the minute where it holds minutes, by the hour before that. */
+  const mergeRecords = (r: RecordedSlo, records: readonly MinuteRecord[], nowMs: number, markDirty: boolean): void => {
+    const from = detailFrom(r, nowMs);
+    const minutes = records.filter((x) => x.minute >= from);
+    const older = records.filter((x) => x.minute < from);
+    r.ledger.merge(minutes, { markDirty });
+    if (older.length > 0) r.ledger.mergeHours(toHours(older));
+  };
+
+  const saveProgress = async (rs: readonly RecordedSlo[]): Promise<void> => {
+    const t = now();
+    for (const r of rs) await table.saveProgress({ slo: r.slo.name, version: r.version }, r.progress, t);
+  };
+
+  /** Reads one range for some SLOs, merges, writes what closed and changed, moves their settled mark. */
+  const settleRange = async (rs: readonly RecordedSlo[], from: number, to: number, closedThrough: number): Promise<void> => {
+    const nowMs = now();
+    const counted = await countMinutes(store, rs, from, to, 'minute');
+    for (const r of rs) {
+      mergeRecords(r, counted.get(r) ?? [], nowMs, true);
+      await table.write({ slo: r.slo.name, version: r.version }, r.ledger.takeDirty(closedThrough), nowMs);
+      r.progress.settledThrough = Math.max(r.progress.settledThrough, closedThrough);
+    }
+  };
+
+  return {
+    async sync(slos) {
+      const nowMs = now();
+      const wanted = new Map(slos.filter(isRecorded).map((s) => [s.name, s]));
+      for (const name of byName.keys()) if (!wanted.has(name)) byName.delete(name);
+      const fresh: RecordedSlo[] = [];
+      for (const slo of wanted.values()) {
+        const existing = byName.get(slo.name);
+        if (existing !== undefined && existing.version === definitionVersion(slo)) {
+          existing.slo = slo; // objective, period, alerting and labels apply when reading
+          existing.progress.neededFrom = Math.min(existing.progress.neededFrom, neededFrom(slo, nowMs));
+          continue;
+        }
+        const current = endMinuteOf(nowMs);
+        const r = newRecordedSlo(slo, { fromMinute: current, settledThrough: current - MINUTE, neededFrom: neededFrom(slo, nowMs) });
+        byName.set(slo.name, r);
+        fresh.push(r);
+      }
+      if (fresh.length === 0) return;
+      const stored = await table.progress();
+      for (const r of fresh) {
+        const key = { slo: r.slo.name, version: r.version };
+        const saved = stored.get(versionKeyString(key));
+        // A record from the future (a clock set back, or a test evaluating at an earlier instant) is not this one's.
+        if (saved !== undefined && saved.fromMinute <= endMinuteOf(nowMs)) {
+          r.progress.fromMinute = saved.fromMinute;
+          r.progress.settledThrough = saved.settledThrough;
+          const loaded = await table.load(key, hoursFrom(r, nowMs), detailFrom(r, nowMs));
+          r.ledger.merge(loaded.minutes, { markDirty: false });
+          r.ledger.mergeHours(loaded.hours);
+          log.info({ slo: r.slo.name, version: r.version, minutes: loaded.minutes.length, hours: loaded.hours.length }, 'recorded minutes read back');
+        } else {
+          log.info({ slo: r.slo.name, version: r.version, from: new Date(r.progress.neededFrom * 1000).toISOString() }, 'new SLO version: recording back over its period');
+          await table.saveProgress(key, r.progress, nowMs);
+        }
+        backfillStart.set(r, r.progress.fromMinute);
+        r.loaded = true;
+      }
+    },
+
+    recorded: () => [...byName.values()],
+    get: (name) => byName.get(name),
+
+    status(r) {
+      const start = backfillStart.get(r) ?? r.progress.fromMinute;
+      const todo = start - r.progress.neededFrom;
+      const done = start - r.progress.fromMinute;
+      return {
+        state: !r.loaded ? 'loading' : r.progress.fromMinute > r.progress.neededFrom ? 'backfilling' : 'live',
+        fromMinute: r.progress.fromMinute,
+        neededFrom: r.progress.neededFrom,
+        settledThrough: r.progress.settledThrough,
+        progress: todo <= 0 ? 1 : Math.min(1, done / todo),
+      };
+    },
+
+    async settle() {
+      const nowMs = now();
+      const current = endMinuteOf(nowMs);
+      const horizon = current - reRecordMinutes * MINUTE;
+      const loaded = [...byName.values()].filter((r) => r.loaded);
+      // Far behind (a restart after a while): catch up an hour at a time, then settle with the rest.
+      for (const r of loaded.filter((x) => x.progress.settledThrough < horizon - HOUR)) {
+        const start = r.progress.settledThrough + MINUTE;
+        log.info({ slo: r.slo.name, from: new Date(start * 1000).toISOString() }, 'catching up recorded minutes');
+        for (let from = start; from < horizon; from += HOUR) {
+          const to = Math.min(horizon - MINUTE, from + HOUR - MINUTE);
+          await settleRange([r], from, to, to);
+        }
+      }
+      if (loaded.length === 0) return;
+      const from = Math.min(horizon, ...loaded.map((r) => r.progress.settledThrough + MINUTE));
+      await settleRange(loaded, from, current, current - MINUTE);
+      await saveProgress(loaded);
+    },
+
+    async backfillStep() {
+      const nowMs = now();
+      const r = [...byName.values()].find((x) => x.loaded && x.progress.fromMinute > x.progress.neededFrom);
+      if (r === undefined) return false;
+      // Only hours that hold data are read: a young service, or a test's few minutes, backfill in a statement or two.
+      let hours = backfillHours.get(r);
+      if (hours === undefined) {
+        hours = await hoursWithData(store, r, r.progress.neededFrom, r.progress.fromMinute - MINUTE);
+        backfillHours.set(r, hours);
+      }
+      const hour = hours.pop();
+      if (hour === undefined) {
+        r.progress.fromMinute = r.progress.neededFrom;
+        backfillHours.delete(r);
+        await table.saveProgress({ slo: r.slo.name, version: r.version }, r.progress, nowMs);
+        log.info({ slo: r.slo.name, version: r.version }, 'recorded back over its period');
+        return true;
+      }
+      const from = Math.max(hour, r.progress.neededFrom);
+      const to = Math.min(hour + HOUR, r.progress.fromMinute) - MINUTE;
+      const counted = (await countMinutes(store, [r], from, to, 'minute')).get(r) ?? [];
+      mergeRecords(r, counted, nowMs, false);
+      await table.write({ slo: r.slo.name, version: r.version }, counted, nowMs);
+      r.progress.fromMinute = Math.max(r.progress.neededFrom, hours.at(-1) === undefined ? r.progress.neededFrom : from);
+      await table.saveProgress({ slo: r.slo.name, version: r.version }, r.progress, nowMs);
+      return true;
+    },
+
+    async reconcile() {
+      const nowMs = now();
+      const loaded = [...byName.values()].filter((r) => r.loaded && r.progress.fromMinute <= r.progress.settledThrough);
+      const lastHour = Math.floor((endMinuteOf(nowMs) - reRecordMinutes * MINUTE) / HOUR) * HOUR - HOUR;
+      let late = 0;
+      for (const r of loaded) {
+        const firstHour = Math.max(Math.ceil(r.progress.fromMinute / HOUR) * HOUR, Math.floor((nowMs / 1000 - reconcileSeconds) / HOUR) * HOUR);
+        if (lastHour < firstHour) continue;
+        const hours = (await countMinutes(store, [r], firstHour, lastHour + HOUR - MINUTE, 'hour')).get(r) ?? [];
+        const behind = new Set<number>();
+        for (const h of hours) {
+          const mine = r.ledger.get(h.environment, h.configHash)?.hourCounts(h.minute) ?? { total: 0, bad: 0 };
+          if (h.total > mine.total || h.bad > mine.bad) behind.add(h.minute);
+        }
+        for (const hour of behind) {
+          const minutes = (await countMinutes(store, [r], hour, hour + HOUR - MINUTE, 'minute')).get(r) ?? [];
+          const before = r.ledger.sum(hour, hour + HOUR - MINUTE);
+          mergeRecords(r, minutes, nowMs, true);
+          late += r.ledger.sum(hour, hour + HOUR - MINUTE).total - before.total;
+          await table.write({ slo: r.slo.name, version: r.version }, r.ledger.takeDirty(hour + HOUR - MINUTE), nowMs);
+        }
+      }
+      if (late > 0) {
+        log.info({ events: late }, 'reconcile found events recorded after their minute was settled');
+        onLate?.(late, 'reconcile');
+      }
+      return late;
+    },
+
+    async refresh() {
+      const loaded = [...byName.values()].filter((r) => r.loaded);
+      const since = refreshedThroughMs;
+      const rows = await table.loadRecordedSince(loaded.map((r) => ({ slo: r.slo.name, version: r.version })), since);
+      const nowMs = now();
+      for (const row of rows) {
+        const r = byName.get(row.slo);
+        if (r === undefined || r.version !== row.version) continue;
+        mergeRecords(r, [row.record], nowMs, false);
+        refreshedThroughMs = Math.max(refreshedThroughMs, row.recordedAtMs);
+      }
+    },
+
+    compact() {
+      const nowMs = now();
+      for (const r of byName.values()) r.ledger.compact(detailFrom(r, nowMs), hoursFrom(r, nowMs));
+    },
+
+    minutesHeldFrom: (r) => detailFrom(r, now()),
+
+    bytes() {
+      let n = 0;
+      for (const r of byName.values()) n += r.ledger.bytes();
+      return n;
+    },
+  };
+}
+
+/** The hours of [fromMinute, toMinute] holding any of the SLO's data (whole hours, ascending). */
+async function hoursWithData(store: StoreReader, r: RecordedSlo, fromMinute: number, toMinute: number): Promise<number[]> {
+  if (toMinute < fromMinute) return [];
+  const params = { service: r.slo.service, from: Math.floor(fromMinute / HOUR) * HOUR, to: toMinute };
+  const sql = r.source === 'rollup'
+    ? `SELECT DISTINCT toUInt32(Hour) AS h FROM tollgate_span_rollup_1h WHERE ServiceName = {service:String} AND Hour >= toDateTime({from:UInt32}) AND Hour <= toDateTime({to:UInt32}) ORDER BY h`
+    : r.slo.sli.kind === 'spans'
+      ? `SELECT DISTINCT toUInt32(toStartOfHour(Timestamp)) AS h FROM otel_traces WHERE ServiceName = {service:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32} + 60, 9) ORDER BY h`
+      : r.slo.sli.kind === 'logs'
+        ? `SELECT DISTINCT toUInt32(toStartOfHour(TimestampTime)) AS h FROM otel_logs WHERE ServiceName = {service:String} AND TimestampTime >= toDateTime({from:UInt32}) AND TimestampTime < toDateTime({to:UInt32} + 60) ORDER BY h`
+        : undefined;
+  // Metric SLIs: every hour, since a point's increase may need the hour before it (a few statements a day of backfill).
+  if (sql === undefined) {
+    const hours: number[] = [];
+    for (let h = params.from; h <= toMinute; h += HOUR) hours.push(h);
+    return hours;
+  }
+  return (await store.query<{ h: number | string }>(sql, params)).map((row) => Number(row.h));
+}
+
+function retentionOf(slo: SloDefinition, retention: Retention): number {
+  switch (slo.sli.kind) {
+    case 'spans':
+      return retention.tracesSeconds;
+    case 'logs':
+      return retention.logsSeconds;
+    default:
+      return retention.metricsSeconds;
+  }
+}
+
+/** Minute records summed into hour records (each `minute` the hour's first second). */
+function toHours(records: readonly MinuteRecord[]): MinuteRecord[] {
+  const byKey = new Map<string, MinuteRecord>();
+  for (const r of records) {
+    const hour = Math.floor(r.minute / HOUR) * HOUR;
+    const key = `${hour}\u0000${r.environment}\u0000${r.configHash}`;
+    const acc = byKey.get(key);
+    if (acc === undefined) byKey.set(key, { ...r, minute: hour });
+    else {
+      acc.total += r.total;
+      acc.bad += r.bad;
+    }
+  }
+  return [...byKey.values()];
+}
