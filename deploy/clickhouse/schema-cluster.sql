@@ -496,3 +496,58 @@ SETTINGS index_granularity = 8192;
 CREATE TABLE IF NOT EXISTS `otel`.`tollgate_deployments` ON CLUSTER `tollgate` AS `otel`.`tollgate_deployments_local`
 ENGINE = Distributed(`tollgate`, `otel`, `tollgate_deployments_local`, cityHash64(App));
 
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_slo_minutes_local` ON CLUSTER `tollgate` (
+    Slo LowCardinality(String),
+    Version LowCardinality(String),
+    Minute DateTime CODEC(Delta, ZSTD(1)),
+    Environment LowCardinality(String),
+    ConfigHash LowCardinality(String),
+    Total Float64 CODEC(ZSTD(1)),
+    Bad Float64 CODEC(ZSTD(1)),
+    RecordedAt DateTime64(3) CODEC(Delta, ZSTD(1))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', (RecordedAt))
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (Slo, Version, Minute, Environment, ConfigHash)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_slo_minutes` ON CLUSTER `tollgate` AS `otel`.`tollgate_slo_minutes_local`
+ENGINE = Distributed(`tollgate`, `otel`, `tollgate_slo_minutes_local`, cityHash64(Slo));
+
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_slo_recordings_local` ON CLUSTER `tollgate` (
+    Slo LowCardinality(String),
+    Version LowCardinality(String),
+    FromMinute DateTime,
+    SettledThrough DateTime,
+    UpdatedAt DateTime64(3)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', (UpdatedAt))
+PARTITION BY tuple()
+ORDER BY (Slo, Version)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_slo_recordings` ON CLUSTER `tollgate` AS `otel`.`tollgate_slo_recordings_local`
+ENGINE = Distributed(`tollgate`, `otel`, `tollgate_slo_recordings_local`, cityHash64(Slo));
+
+ALTER TABLE `otel`.`otel_traces_local` ON CLUSTER `tollgate` MODIFY TTL toDateTime(Timestamp) + toIntervalSecond(604800);
+
+ALTER TABLE `otel`.`otel_traces_trace_id_ts_local` ON CLUSTER `tollgate` MODIFY TTL Start + toIntervalSecond(604800);
+
+ALTER TABLE `otel`.`otel_logs_local` ON CLUSTER `tollgate` MODIFY TTL TimestampTime + toIntervalSecond(604800);
+
+ALTER TABLE `otel`.`otel_metrics_gauge_local` ON CLUSTER `tollgate` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `otel`.`otel_metrics_sum_local` ON CLUSTER `tollgate` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `otel`.`otel_metrics_histogram_local` ON CLUSTER `tollgate` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `otel`.`otel_metrics_exponential_histogram_local` ON CLUSTER `tollgate` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `otel`.`otel_metrics_summary_local` ON CLUSTER `tollgate` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `otel`.`tollgate_span_rollup_1m_local` ON CLUSTER `tollgate` MODIFY TTL Minute + toIntervalSecond(3024000);
+
+ALTER TABLE `otel`.`tollgate_span_rollup_1h_local` ON CLUSTER `tollgate` MODIFY TTL Hour + toIntervalSecond(34560000);
+
+ALTER TABLE `otel`.`tollgate_slo_minutes_local` ON CLUSTER `tollgate` MODIFY TTL Minute + toIntervalSecond(34560000);
+

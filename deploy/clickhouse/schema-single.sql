@@ -449,3 +449,52 @@ PARTITION BY toYYYYMM(DeployedAt)
 ORDER BY (App, Environment, Revision, ConfigHash)
 SETTINGS index_granularity = 8192;
 
+CREATE TABLE IF NOT EXISTS `default`.`tollgate_slo_minutes` (
+    Slo LowCardinality(String),
+    Version LowCardinality(String),
+    Minute DateTime CODEC(Delta, ZSTD(1)),
+    Environment LowCardinality(String),
+    ConfigHash LowCardinality(String),
+    Total Float64 CODEC(ZSTD(1)),
+    Bad Float64 CODEC(ZSTD(1)),
+    RecordedAt DateTime64(3) CODEC(Delta, ZSTD(1))
+)
+ENGINE = ReplacingMergeTree((RecordedAt))
+PARTITION BY toYYYYMM(Minute)
+ORDER BY (Slo, Version, Minute, Environment, ConfigHash)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `default`.`tollgate_slo_recordings` (
+    Slo LowCardinality(String),
+    Version LowCardinality(String),
+    FromMinute DateTime,
+    SettledThrough DateTime,
+    UpdatedAt DateTime64(3)
+)
+ENGINE = ReplacingMergeTree((UpdatedAt))
+PARTITION BY tuple()
+ORDER BY (Slo, Version)
+SETTINGS index_granularity = 8192;
+
+ALTER TABLE `default`.`otel_traces` MODIFY TTL toDateTime(Timestamp) + toIntervalSecond(604800);
+
+ALTER TABLE `default`.`otel_traces_trace_id_ts` MODIFY TTL Start + toIntervalSecond(604800);
+
+ALTER TABLE `default`.`otel_logs` MODIFY TTL TimestampTime + toIntervalSecond(604800);
+
+ALTER TABLE `default`.`otel_metrics_gauge` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `default`.`otel_metrics_sum` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `default`.`otel_metrics_histogram` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `default`.`otel_metrics_exponential_histogram` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `default`.`otel_metrics_summary` MODIFY TTL toDateTime(TimeUnix) + toIntervalSecond(604800);
+
+ALTER TABLE `default`.`tollgate_span_rollup_1m` MODIFY TTL Minute + toIntervalSecond(3024000);
+
+ALTER TABLE `default`.`tollgate_span_rollup_1h` MODIFY TTL Hour + toIntervalSecond(34560000);
+
+ALTER TABLE `default`.`tollgate_slo_minutes` MODIFY TTL Minute + toIntervalSecond(34560000);
+

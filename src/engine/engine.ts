@@ -16,12 +16,12 @@ import {
 } from '../slo/evaluate/index.js';
 import { sliQuery, type EvaluationWindow, type SliCounts } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
-import { millisToDateTime64, type QueryParams, type RowBatch } from '../store/index.js';
+import { DEFAULT_RETENTION, millisToDateTime64, type QueryParams, type Retention, type RowBatch } from '../store/index.js';
 import { createLiveFeed, type LiveTally } from './live-feed.js';
 import { createMinutesTable, type MinutesTable } from './minutes-table.js';
 import { promqlSliCounts, type PromqlEnv } from './promql-sli.js';
 import type { RecordedSlo } from './recorded.js';
-import { createRecorder, type Recorder, type RecordingStatus, type Retention } from './recorder.js';
+import { createRecorder, type Recorder, type RecordingStatus } from './recorder.js';
 import type { SloRegistry } from './slo-registry.js';
 
 export interface EvaluatedSlo {
@@ -78,6 +78,8 @@ export interface SloEngine {
    * with `backfill`, also records every SLO back over its period before returning (tests, bench/).
    */
   recordNow(opts?: { backfill?: boolean }): Promise<void>;
+  /** Runs the hourly reconcile now (tests); returns the late events it found. */
+  reconcileNow(): Promise<number>;
   start(): void;
   stop(): Promise<void>;
   /** Bytes the recorded minutes take in memory. */
@@ -117,9 +119,6 @@ const ALERT_EVENT_COLUMNS = [
   'ShortBurnRate', 'LongBurnRate', 'Reason',
 ] as const;
 
-const DAY = 86_400;
-/** Long enough for any sane setup; configured for real from config/ (retention). */
-export const DEFAULT_RETENTION: Retention = { tracesSeconds: 7 * DAY, logsSeconds: 7 * DAY, metricsSeconds: 7 * DAY, rollupSeconds: 35 * DAY };
 
 export async function createSloEngine({
   store, registry, promql, log, now = Date.now, retention = DEFAULT_RETENTION, recordIntervalMs = 5_000, evaluationIntervalMs = 30_000,
@@ -275,6 +274,13 @@ export async function createSloEngine({
           if (backfill) while (await recorder.backfillStep());
         } else await recorder.refresh();
       });
+    },
+    async reconcileNow() {
+      let late = 0;
+      await serialize(async () => {
+        late = await recorder.reconcile();
+      });
+      return late;
     },
     start() {
       stopped = false;

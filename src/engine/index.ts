@@ -3,9 +3,9 @@
  * The SLO engine: records every SLO's minutes, answers every SLO number from them, evaluates and
  * sends alerts; and the SLO directory as Tollgate runs it.
  */
-export { createSloEngine, DEFAULT_RETENTION } from './engine.js';
+export { createSloEngine } from './engine.js';
 export type { EngineOptions, EvaluatedSlo, SeenSource, SloEngine, SloEvaluation, SloReader, AlertTransitionListener } from './engine.js';
-export type { RecordingStatus, Retention } from './recorder.js';
+export type { RecordingStatus } from './recorder.js';
 export { openSloRegistry } from './slo-registry.js';
 export type { LoadedSlos, SloRegistry } from './slo-registry.js';
 export { promqlSliOverRange, type PromqlEnv } from './promql-sli.js';

@@ -19,7 +19,8 @@ export interface VersionKey {
 }
 
 export interface MinutesTable {
-  write(key: VersionKey, records: readonly MinuteRecord[], nowMs: number): Promise<void>;
+  /** One insert for every version's records. */
+  write(entries: ReadonlyArray<VersionKey & { records: readonly MinuteRecord[] }>, nowMs: number): Promise<void>;
   /** Minutes from `minutesFrom` on, and whole hours (summed) from `hoursFrom` until `minutesFrom`. */
   load(key: VersionKey, hoursFrom: number, minutesFrom: number): Promise<{ minutes: MinuteRecord[]; hours: MinuteRecord[] }>;
   /** Minutes of [fromMinute, toMinute] (old series points the ledger no longer holds by the minute). */
@@ -27,7 +28,8 @@ export interface MinutesTable {
   /** Rows recorded after `afterMs` (another replica's recordings), for these versions. */
   loadRecordedSince(keys: readonly VersionKey[], afterMs: number): Promise<Array<VersionKey & { record: MinuteRecord; recordedAtMs: number }>>;
   progress(): Promise<Map<string, Omit<RecordingProgress, 'neededFrom'>>>;
-  saveProgress(key: VersionKey, progress: Omit<RecordingProgress, 'neededFrom'>, nowMs: number): Promise<void>;
+  /** One insert for every version's progress. */
+  saveProgress(entries: ReadonlyArray<VersionKey & { progress: Omit<RecordingProgress, 'neededFrom'> }>, nowMs: number): Promise<void>;
 }
 
 export const versionKeyString = (k: VersionKey): string => `${k.slo}\u0000${k.version}`;
@@ -46,10 +48,10 @@ const toRecord = (r: Row): MinuteRecord => ({ minute: Number(r.m), environment: 
 
 export function createMinutesTable(store: TableStore): MinutesTable {
   return {
-    async write(key, records, nowMs) {
-      if (records.length === 0) return;
+    async write(entries, nowMs) {
       const at = millisToDateTime64(nowMs);
-      await store.insertRows('tollgate_slo_minutes', MINUTE_COLUMNS, records.map((r) => [key.slo, key.version, r.minute, r.environment, r.configHash, r.total, r.bad, at]));
+      const rows = entries.flatMap((e) => e.records.map((r) => [e.slo, e.version, r.minute, r.environment, r.configHash, r.total, r.bad, at]));
+      if (rows.length > 0) await store.insertRows('tollgate_slo_minutes', MINUTE_COLUMNS, rows);
     },
 
     async load(key, hoursFrom, minutesFrom) {
@@ -101,10 +103,11 @@ export function createMinutesTable(store: TableStore): MinutesTable {
       return new Map(rows.map((r) => [versionKeyString({ slo: r.Slo, version: r.Version }), { fromMinute: Number(r.f), settledThrough: Number(r.s) }]));
     },
 
-    async saveProgress(key, progress, nowMs) {
-      await store.insertRows('tollgate_slo_recordings', ['Slo', 'Version', 'FromMinute', 'SettledThrough', 'UpdatedAt'], [[
-        key.slo, key.version, progress.fromMinute, progress.settledThrough, millisToDateTime64(nowMs),
-      ]]);
+    async saveProgress(entries, nowMs) {
+      if (entries.length === 0) return;
+      const at = millisToDateTime64(nowMs);
+      await store.insertRows('tollgate_slo_recordings', ['Slo', 'Version', 'FromMinute', 'SettledThrough', 'UpdatedAt'],
+        entries.map((e) => [e.slo, e.version, e.progress.fromMinute, e.progress.settledThrough, at]));
     },
   };
 }

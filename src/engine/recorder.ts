@@ -19,6 +19,7 @@ import { endMinuteOf, MINUTE_EXACT_WINDOW_SECONDS, planWindows } from '../slo/ev
 import { fitsSpanRollup } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import { countMinutes, type StoreReader } from './minute-sources.js';
+import type { Retention } from '../store/index.js';
 import { versionKeyString, type MinutesTable } from './minutes-table.js';
 import { definitionVersion, isRecorded, newRecordedSlo, type RecordedSlo } from './recorded.js';
 
@@ -31,15 +32,6 @@ const DAY = 86_400;
  * slo/evaluate/windows.ts), the hour a window starts in, and the hour in progress.
  */
 export const MINUTE_DETAIL_SECONDS = MINUTE_EXACT_WINDOW_SECONDS + 2 * HOUR;
-
-export interface Retention {
-  /** Seconds of raw data each signal table keeps (TTL), for how far back SQL-recorded SLOs can be backfilled. */
-  tracesSeconds: number;
-  logsSeconds: number;
-  metricsSeconds: number;
-  /** Seconds of minute rollup kept, for how far back rollup-recorded SLOs can be backfilled. */
-  rollupSeconds: number;
-}
 
 export interface RecorderOptions {
   store: StoreReader;
@@ -122,20 +114,19 @@ export function createRecorder({
     if (older.length > 0) r.ledger.mergeHours(toHours(older));
   };
 
-  const saveProgress = async (rs: readonly RecordedSlo[]): Promise<void> => {
-    const t = now();
-    for (const r of rs) await table.saveProgress({ slo: r.slo.name, version: r.version }, r.progress, t);
-  };
+  const keyOf = (r: RecordedSlo) => ({ slo: r.slo.name, version: r.version });
+  const saveProgress = (rs: readonly RecordedSlo[]): Promise<void> => table.saveProgress(rs.map((r) => ({ ...keyOf(r), progress: r.progress })), now());
 
   /** Reads one range for some SLOs, merges, writes what closed and changed, moves their settled mark. */
   const settleRange = async (rs: readonly RecordedSlo[], from: number, to: number, closedThrough: number): Promise<void> => {
     const nowMs = now();
     const counted = await countMinutes(store, rs, from, to, 'minute');
-    for (const r of rs) {
+    const written = rs.map((r) => {
       mergeRecords(r, counted.get(r) ?? [], nowMs, true);
-      await table.write({ slo: r.slo.name, version: r.version }, r.ledger.takeDirty(closedThrough), nowMs);
-      r.progress.settledThrough = Math.max(r.progress.settledThrough, closedThrough);
-    }
+      return { ...keyOf(r), records: r.ledger.takeDirty(closedThrough) };
+    });
+    await table.write(written, nowMs);
+    for (const r of rs) r.progress.settledThrough = Math.max(r.progress.settledThrough, closedThrough);
   };
 
   return {
@@ -171,7 +162,7 @@ export function createRecorder({
           log.info({ slo: r.slo.name, version: r.version, minutes: loaded.minutes.length, hours: loaded.hours.length }, 'recorded minutes read back');
         } else {
           log.info({ slo: r.slo.name, version: r.version, from: new Date(r.progress.neededFrom * 1000).toISOString() }, 'new SLO version: recording back over its period');
-          await table.saveProgress(key, r.progress, nowMs);
+          await saveProgress([r]);
         }
         backfillStart.set(r, r.progress.fromMinute);
         r.loaded = true;
@@ -199,16 +190,19 @@ export function createRecorder({
       const current = endMinuteOf(nowMs);
       const horizon = current - reRecordMinutes * MINUTE;
       const loaded = [...byName.values()].filter((r) => r.loaded);
-      // Far behind (a restart after a while): catch up an hour at a time, then settle with the rest.
-      for (const r of loaded.filter((x) => x.progress.settledThrough < horizon - HOUR)) {
-        const start = r.progress.settledThrough + MINUTE;
-        log.info({ slo: r.slo.name, from: new Date(start * 1000).toISOString() }, 'catching up recorded minutes');
-        for (let from = start; from < horizon; from += HOUR) {
+      if (loaded.length === 0) return;
+      // Far behind (a restart after a while): catch up an hour at a time, every lagging SLO in the same
+      // statements; no further back than each needs (older minutes come from its backfill).
+      const lagging = loaded.filter((x) => x.progress.settledThrough < horizon - HOUR);
+      if (lagging.length > 0) {
+        const startOf = (r: RecordedSlo): number => Math.max(r.progress.settledThrough + MINUTE, r.progress.neededFrom);
+        log.info({ slos: lagging.length, from: new Date(Math.min(...lagging.map(startOf)) * 1000).toISOString() }, 'catching up recorded minutes');
+        for (let from = Math.floor(Math.min(...lagging.map(startOf)) / HOUR) * HOUR; from < horizon; from += HOUR) {
           const to = Math.min(horizon - MINUTE, from + HOUR - MINUTE);
-          await settleRange([r], from, to, to);
+          const due = lagging.filter((r) => startOf(r) <= to);
+          if (due.length > 0) await settleRange(due, from, to, to);
         }
       }
-      if (loaded.length === 0) return;
       const from = Math.min(horizon, ...loaded.map((r) => r.progress.settledThrough + MINUTE));
       await settleRange(loaded, from, current, current - MINUTE);
       await saveProgress(loaded);
@@ -228,7 +222,7 @@ export function createRecorder({
       if (hour === undefined) {
         r.progress.fromMinute = r.progress.neededFrom;
         backfillHours.delete(r);
-        await table.saveProgress({ slo: r.slo.name, version: r.version }, r.progress, nowMs);
+        await saveProgress([r]);
         log.info({ slo: r.slo.name, version: r.version }, 'recorded back over its period');
         return true;
       }
@@ -236,33 +230,44 @@ export function createRecorder({
       const to = Math.min(hour + HOUR, r.progress.fromMinute) - MINUTE;
       const counted = (await countMinutes(store, [r], from, to, 'minute')).get(r) ?? [];
       mergeRecords(r, counted, nowMs, false);
-      await table.write({ slo: r.slo.name, version: r.version }, counted, nowMs);
+      await table.write([{ ...keyOf(r), records: counted }], nowMs);
       r.progress.fromMinute = Math.max(r.progress.neededFrom, hours.at(-1) === undefined ? r.progress.neededFrom : from);
-      await table.saveProgress({ slo: r.slo.name, version: r.version }, r.progress, nowMs);
+      await saveProgress([r]);
       return true;
     },
 
     async reconcile() {
       const nowMs = now();
       const loaded = [...byName.values()].filter((r) => r.loaded && r.progress.fromMinute <= r.progress.settledThrough);
-      const lastHour = Math.floor((endMinuteOf(nowMs) - reRecordMinutes * MINUTE) / HOUR) * HOUR - HOUR;
-      let late = 0;
+      // Every hour that has ended (the one in progress is the settles' own).
+      const lastHour = Math.floor(endMinuteOf(nowMs) / HOUR) * HOUR - HOUR;
+      const firstHour = Math.floor((nowMs / 1000 - reconcileSeconds) / HOUR) * HOUR;
+      if (loaded.length === 0 || lastHour < firstHour) return 0;
+      // Hour totals of every SLO in as few statements as the minutes are (rollup SLOs: one, from the hourly rollup).
+      const hours = await countMinutes(store, loaded, firstHour, lastHour + HOUR - MINUTE, 'hour');
+      const behind = new Map<number, Set<RecordedSlo>>();
       for (const r of loaded) {
-        const firstHour = Math.max(Math.ceil(r.progress.fromMinute / HOUR) * HOUR, Math.floor((nowMs / 1000 - reconcileSeconds) / HOUR) * HOUR);
-        if (lastHour < firstHour) continue;
-        const hours = (await countMinutes(store, [r], firstHour, lastHour + HOUR - MINUTE, 'hour')).get(r) ?? [];
-        const behind = new Set<number>();
-        for (const h of hours) {
+        for (const h of hours.get(r) ?? []) {
+          if (h.minute < r.progress.fromMinute) continue; // not recorded yet: its backfill's work
           const mine = r.ledger.get(h.environment, h.configHash)?.hourCounts(h.minute) ?? { total: 0, bad: 0 };
-          if (h.total > mine.total || h.bad > mine.bad) behind.add(h.minute);
+          if (h.total > mine.total || h.bad > mine.bad) {
+            let set = behind.get(h.minute);
+            if (set === undefined) behind.set(h.minute, (set = new Set()));
+            set.add(r);
+          }
         }
-        for (const hour of behind) {
-          const minutes = (await countMinutes(store, [r], hour, hour + HOUR - MINUTE, 'minute')).get(r) ?? [];
-          const before = r.ledger.sum(hour, hour + HOUR - MINUTE);
-          mergeRecords(r, minutes, nowMs, true);
-          late += r.ledger.sum(hour, hour + HOUR - MINUTE).total - before.total;
-          await table.write({ slo: r.slo.name, version: r.version }, r.ledger.takeDirty(hour + HOUR - MINUTE), nowMs);
-        }
+      }
+      let late = 0;
+      for (const hour of [...behind.keys()].sort((a, b) => a - b)) {
+        const rs = [...behind.get(hour)!];
+        const counted = await countMinutes(store, rs, hour, hour + HOUR - MINUTE, 'minute');
+        const written = rs.map((r) => {
+          const before = r.ledger.sum(hour, hour + HOUR - MINUTE).total;
+          mergeRecords(r, counted.get(r) ?? [], nowMs, true);
+          late += r.ledger.sum(hour, hour + HOUR - MINUTE).total - before;
+          return { ...keyOf(r), records: r.ledger.takeDirty(hour + HOUR - MINUTE) };
+        });
+        await table.write(written, nowMs);
       }
       if (late > 0) {
         log.info({ events: late }, 'reconcile found events recorded after their minute was settled');

@@ -21,7 +21,7 @@ export function quoteIdentifier(name: string): string {
   return `\`${name}\``;
 }
 
-const onCluster = (form: SchemaForm): string => (form.kind === 'cluster' ? ` ON CLUSTER ${quoteIdentifier(form.cluster)}` : '');
+export const onCluster = (form: SchemaForm): string => (form.kind === 'cluster' ? ` ON CLUSTER ${quoteIdentifier(form.cluster)}` : '');
 
 /** The table that physically holds rows: `<name>_local` in the cluster form. */
 export const storageTableName = (name: string, form: SchemaForm): string => (form.kind === 'cluster' ? `${name}_local` : name);

@@ -9,3 +9,5 @@ export type { MigrationReport } from './migrations.js';
 export type { SchemaForm } from './ddl.js';
 export * as tables from './schema-tables.js';
 export { DURATION_BUCKET_BOUNDS_MS } from './schema-tables.js';
+export { applyRetention, DEFAULT_RETENTION, RETAINED_TABLES, retentionStatements, ttlClause } from './retention.js';
+export type { Retention, RetentionChange } from './retention.js';

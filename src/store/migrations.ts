@@ -6,6 +6,7 @@
  * drop data. A recorded migration whose text has since changed is reported, never re-run.
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_RETENTION, retentionStatements, type Retention } from './retention.js';
 import { createDatabaseStatements, createTableStatements, createViewStatements, type SchemaForm } from './ddl.js';
 import {
   ALERT_EVENTS, DEPLOYMENTS, GATE_DECISIONS, OVERRIDES, SIGNAL_TABLES, SLO_MINUTES, SLO_RECORDINGS, SPAN_ROLLUP, SPAN_ROLLUP_HOURLY, SPAN_ROLLUP_HOURLY_MV, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
@@ -78,12 +79,16 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** Everything a fresh database needs, in order: what `deploy/clickhouse/` prints for operators. */
-export function fullSchemaStatements(database: string, form: SchemaForm): string[] {
+/**
+ * Everything a fresh database needs, in order: what `deploy/clickhouse/` prints for operators. The
+ * TTLs come last, for the default retention (Tollgate sets the configured one at start).
+ */
+export function fullSchemaStatements(database: string, form: SchemaForm, retention: Retention = DEFAULT_RETENTION): string[] {
   return [
     ...(database === 'default' ? [] : createDatabaseStatements(database, form)),
     ...createTableStatements(MIGRATIONS_TABLE, database, form),
     ...MIGRATIONS.flatMap((m) => m.statements(database, form)),
+    ...retentionStatements(database, form, retention),
   ];
 }
 

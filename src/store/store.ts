@@ -10,6 +10,7 @@ import type { ClickHouseTarget } from '../config/index.js';
 import { ensureServerDatabase, openClickHouse } from './client.js';
 import { createDatabaseStatements, quoteIdentifier, type SchemaForm } from './ddl.js';
 import { migrate, MIGRATIONS_TABLE, type MigrationReport } from './migrations.js';
+import { applyRetention, type Retention, type RetentionChange } from './retention.js';
 import { INSERT_FORMAT, millisToDateTime64 } from './row-encoding.js';
 import { createStatementQueue, type Lane, type StatementQueue } from './statement-queue.js';
 
@@ -34,12 +35,15 @@ export interface Store {
 export interface OpenStoreResult {
   store: Store;
   migrations: MigrationReport;
+  /** Tables whose TTL was changed to the configured retention at this start. */
+  retention: RetentionChange[];
 }
 
 /** Called after every statement with its lane and how long it ran (queue wait excluded). */
 export type StatementObserver = (lane: Lane, seconds: number, failed: boolean) => void;
 
-export async function openStore(target: ClickHouseTarget, onStatement?: StatementObserver): Promise<OpenStoreResult> {
+/** `retention`: the TTLs to set (Tollgate's configured ones); without it, tables keep the TTLs they have (tools, tests). */
+export async function openStore(target: ClickHouseTarget, onStatement?: StatementObserver, retention?: Retention): Promise<OpenStoreResult> {
   if (target.kind === 'server') {
     const form: SchemaForm = target.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: target.cluster };
     await ensureServerDatabase(target, createDatabaseStatements(target.database, form));
@@ -62,7 +66,14 @@ export async function openStore(target: ClickHouseTarget, onStatement?: Statemen
       opened.database,
       form,
     );
-    return { store, migrations };
+    const changed = retention === undefined ? [] : await applyRetention({
+      command: (sql) => store.command(sql),
+      engines: async (tables) => new Map((await store.query<{ name: string; engine_full: string }>(
+        `SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN {tables:Array(String)}`,
+        { db: opened.database, tables },
+      )).map((r) => [r.name, r.engine_full])),
+    }, opened.database, form, retention);
+    return { store, migrations, retention: changed };
   } catch (e) {
     await store.close();
     throw e;

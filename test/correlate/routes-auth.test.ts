@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCorrelateRoutes } from '../../src/api/correlate-routes.js';
 import { hashToken, loadTokens } from '../../src/auth/index.js';
-import type { SloRegistry } from '../../src/engine/slo-registry.js';
+import type { SloReader, SloRegistry } from '../../src/engine/index.js';
 import type { Store } from '../../src/store/index.js';
 
 const tokens = loadTokens({
@@ -18,7 +18,16 @@ const tokens = loadTokens({
 });
 const emptyStore = { query: async () => [] } as unknown as Store;
 const registry = { current: () => ({ slos: [] }) } as unknown as SloRegistry;
-const app = createCorrelateRoutes({ store: emptyStore, registry, engine: { evaluateAll: async () => [] }, tokens });
+/** No SLOs recorded: every read answers nothing. */
+const reader: SloReader = {
+  windowCounts: () => undefined,
+  sources: () => [],
+  latestDirect: () => undefined,
+  recording: () => undefined,
+  ledgerOf: () => undefined,
+  ledgerFromTable: async () => undefined,
+};
+const app = createCorrelateRoutes({ store: emptyStore, registry, engine: { evaluateAll: async () => [], reader }, tokens });
 const ask = (path: string, token?: string) =>
   app.request(path, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 

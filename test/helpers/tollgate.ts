@@ -28,6 +28,12 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): Re
     TOLLGATE_SLO_DIR: path.join(REPO_ROOT, 'slo-definitions'),
     TOLLGATE_LOG_LEVEL: 'silent',
     TOLLGATE_BATCH_MAX_DELAY_MS: '20',
+    // Tests send data at fixed instants up to a year old; expiry has its own tests (test/store/retention.test.ts).
+    TOLLGATE_RETENTION_TRACES: '3650',
+    TOLLGATE_RETENTION_LOGS: '3650',
+    TOLLGATE_RETENTION_METRICS: '3650',
+    TOLLGATE_RETENTION_ROLLUPS: '3650',
+    TOLLGATE_RETENTION_SLO_HISTORY: '3650',
     ...extra,
   };
 }
@@ -40,8 +46,8 @@ export interface InProcessTollgate extends RunningTollgate {
   cleanup(): Promise<void>;
 }
 
-export async function startInProcess(extra: Record<string, string> = {}): Promise<InProcessTollgate> {
-  const dataDir = tempDir();
+/** `dataDir`: start on an existing data directory (a restart); removed by cleanup all the same. */
+export async function startInProcess(extra: Record<string, string> = {}, dataDir = tempDir()): Promise<InProcessTollgate> {
   const config = loadConfig(testEnv(dataDir, extra), REPO_ROOT);
   const running = await startTollgate(config, pino({ level: config.logLevel }));
   return {

@@ -163,10 +163,13 @@ export class SeriesLedger {
 
   /**
    * Drops minutes of hours before `minutesFrom` (their totals stay) and hours before `hoursFrom`
-   * (unix seconds, whole hours).
+   * (unix seconds, whole hours), except the minutes of the hours in `keepMinutesOf`.
    */
-  compact(minutesFrom: number, hoursFrom: number): void {
-    for (const hour of this.detail.keys()) if (hour * HOUR < minutesFrom || hour * HOUR < hoursFrom) this.detail.delete(hour);
+  compact(minutesFrom: number, hoursFrom: number, keepMinutesOf: ReadonlySet<number> = new Set()): void {
+    for (const hour of this.detail.keys()) {
+      if (keepMinutesOf.has(hour * HOUR) && hour * HOUR >= hoursFrom) continue;
+      if (hour * HOUR < minutesFrom || hour * HOUR < hoursFrom) this.detail.delete(hour);
+    }
     const keepFrom = hoursFrom / HOUR;
     if (this.length === 0 || keepFrom <= this.base) return;
     const drop = Math.min(this.length, keepFrom - this.base);
@@ -376,9 +379,11 @@ export class SloLedger {
     return acc;
   }
 
+  /** Minutes not yet written keep their hour's minutes until they are. */
   compact(minutesFrom: number, hoursFrom: number): void {
     for (const [key, s] of this.byKey) {
-      s.compact(minutesFrom, hoursFrom);
+      const pending = new Set([...(this.dirty.get(key) ?? [])].map((m) => Math.floor(m / HOUR) * HOUR));
+      s.compact(minutesFrom, hoursFrom, pending);
       if (s.isEmpty() && !this.dirty.has(key)) this.byKey.delete(key);
     }
   }

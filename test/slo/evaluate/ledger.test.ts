@@ -80,6 +80,7 @@ describe('SloLedger', () => {
     const ledger = new SloLedger();
     for (const r of rs) ledger.add(r);
     const minutesFrom = T0 + 3 * 24 * H;
+    ledger.takeDirty(T0 + 7 * 24 * H); // written: nothing holds the old minutes now
     ledger.compact(minutesFrom, T0 + H);
     // Whole hours anywhere after the hour horizon, minutes only within the minute horizon.
     expect(ledger.sum(T0 + 2 * H, minutesFrom + 5 * 60)).toEqual(bruteSum(rs, T0 + 2 * H, minutesFrom + 5 * 60));
@@ -94,5 +95,17 @@ describe('SloLedger', () => {
     expect(s.sum(T0, T0 + H - 60)).toEqual({ total: 100, bad: 7 });
     expect(() => s.sum(T0 + 60, T0 + H - 60)).toThrow(MissingMinutesError);
     expect({ first: s.firstMinute, last: s.lastMinute }).toEqual({ first: T0, last: T0 + H - 60 });
+  });
+});
+
+describe('SloLedger compaction', () => {
+  it('keeps the minutes of an old hour until they are taken for writing', () => {
+    const ledger = new SloLedger();
+    ledger.add({ minute: T0 + 5 * 60, environment: 'prod', configHash: 'a', total: 3, bad: 1 });
+    ledger.compact(T0 + 3 * H, T0);
+    expect(ledger.takeDirty(T0 + H)).toEqual([{ minute: T0 + 5 * 60, environment: 'prod', configHash: 'a', total: 3, bad: 1 }]);
+    ledger.compact(T0 + 3 * H, T0);
+    expect(() => ledger.sum(T0 + 5 * 60, T0 + 5 * 60)).toThrow(MissingMinutesError);
+    expect(ledger.sum(T0, T0 + H - 60)).toEqual({ total: 3, bad: 1 });
   });
 });
