@@ -1,37 +1,34 @@
 /**
- * bench/gate: `POST /v1/gate` over HTTP against a Tollgate (embedded chDB) holding 7 days of spans
- * for 20 services. Runs `--calls` decisions with `--concurrency` in flight and prints latency
- * percentiles, throughput, the verdicts and, as a reference from the same run, the same call made
- * one at a time and each of the gate's statements run alone. Asserts nothing.
+ * bench/gate: `POST /v1/gate` over HTTP against a Tollgate (embedded chDB, its own process) holding
+ * 7 days of spans for 20 services. Runs `--calls` decisions with `--concurrency` in flight, first
+ * alone, then while OTLP ingest runs at `--ingest` spans/s, and prints latency percentiles,
+ * throughput, the verdicts, the ingest rate achieved, and as a reference from the same run the
+ * failing promotion made one at a time. Asserts nothing.
  *
- *   node --import tsx bench/gate.ts [--spans 10000000] [--concurrency 20] [--calls 400]
+ *   node --import tsx bench/gate.ts [--spans 10000000] [--concurrency 20] [--calls 400] [--ingest 5000]
  *
- * chDB runs one statement at a time per process (the store's statement queue has one slot for it),
- * so N concurrent decisions queue behind each other: a call's latency under load is roughly its own
- * statements plus everyone else's that are ahead of it. The sequential reference shows how much of
- * the measured latency is that queueing. Reads go before queued writes, so the decision inserts also
- * wait until no reads are queued. The SLO engine's periodic evaluation is switched off so that the
- * numbers are the gate's alone.
+ * The gate reads every count from the SLO engine's recorded minutes (no statement); only a deny asks
+ * the store, for the causes of the release's bad events. chDB runs one statement at a time, so that
+ * one read waits behind whatever insert of spans is running.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { loadConfig } from '../src/config/index.js';
-import { gatherEvidence } from '../src/gate/evidence.js';
-import type { GateRequest } from '../src/gate/index.js';
-import { startTollgate } from '../src/server.js';
-import type { QueryParams, Store } from '../src/store/index.js';
-import { REPO_ROOT, tempDir, testEnv } from '../test/helpers/tollgate.js';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { openStore } from '../src/store/index.js';
+import { demoResource, makeSpans } from '../test/helpers/telemetry.js';
+import { spawnTollgate, tempDir, testEnv } from '../test/helpers/tollgate.js';
 
 const { values: args } = parseArgs({
   options: {
     spans: { type: 'string', default: '10000000' },
     concurrency: { type: 'string', default: '20' },
     calls: { type: 'string', default: '400' },
+    ingest: { type: 'string', default: '5000' },
   },
 });
+const INGEST_SPANS_PER_SECOND = Number(args.ingest);
 const SPANS = Number(args.spans);
 const CONCURRENCY = Number(args.concurrency);
 const CALLS = Number(args.calls);
@@ -44,7 +41,7 @@ const DAY = 86_400;
 const DAYS = 7;
 /** A new config reaches staging this long before prod. */
 const STAGING_LEAD_SECONDS = 4 * 3_600;
-const REFERENCE_RUNS = 20;
+const REFERENCE_RUNS = 40;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const ms = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
@@ -90,13 +87,9 @@ const dataDir = tempDir('tollgate-bench-gate-');
 const sloDir = path.join(dataDir, 'slo-definitions');
 mkdirSync(sloDir, { recursive: true });
 writeFileSync(path.join(sloDir, 'bench.yaml'), yaml);
-const tollgate = await startTollgate(
-  loadConfig(testEnv(path.join(dataDir, 'data'), { TOLLGATE_SLO_DIR: sloDir, TOLLGATE_EVALUATION_INTERVAL_MS: String(3_600_000) }), REPO_ROOT),
-  pino({ level: 'silent' }),
-);
-if ((tollgate.slos?.current().problems.length ?? 1) > 0) throw new Error('the bench SLOs did not load');
-const store = tollgate.store;
-const apiUrl = `http://127.0.0.1:${tollgate.ports.http}`;
+// The data is loaded into the store here; Tollgate then runs as its own process on it, so that this
+// process's HTTP clients (gate calls and the ingest senders) do not share Tollgate's event loop.
+const { store } = await openStore({ kind: 'embedded', path: path.join(dataDir, 'data', 'clickhouse') });
 
 // ---- load: spans generated inside chDB, inserted through the same materialized views as ingest.
 // Day d (counted from the start) runs config cfg-<svc>-<d> in prod; staging switches to d+1
@@ -161,6 +154,11 @@ const sizes = await store.query<{ table: string; rows: string }>(
   `SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND database = currentDatabase()
    AND table IN ('otel_traces', 'otel_logs', 'tollgate_span_rollup_1m', 'tollgate_span_rollup_1h') GROUP BY table ORDER BY table`,
 );
+await store.close();
+
+const tollgate = await spawnTollgate(testEnv(path.join(dataDir, 'data'), { TOLLGATE_SLO_DIR: sloDir }));
+const apiUrl = `http://127.0.0.1:${tollgate.ports.http}`;
+const otlpUrl = `http://127.0.0.1:${tollgate.ports.otlpHttp}`;
 
 // ---- one call as Argo CD's hook makes it
 interface GateBody { app: string; environment: string; service: string; config_hash: string }
@@ -202,90 +200,104 @@ function question(k: number): { kind: Kind; body: { app: string; environment: st
 }
 const failingPromotion = { app: `svc-${FAILING}`, environment: 'prod', service: `svc-${FAILING}`, config_hash: `cfg-svc-${FAILING}-${DAYS}` };
 
-// ---- concurrent run: CONCURRENCY async loops taking the next question until CALLS are answered
-await gate(failingPromotion); // warm-up (first statements plan slower)
-const results: Array<Timed & { kind: Kind }> = [];
-let next = 0;
-const runStarted = performance.now();
-await Promise.all(
-  Array.from({ length: Math.min(CONCURRENCY, CALLS) }, async () => {
-    for (let k = next++; k < CALLS; k = next++) {
-      const q = question(k);
-      results.push({ kind: q.kind, ...(await gate(q.body)) });
-    }
-  }),
-);
-const runSeconds = (performance.now() - runStarted) / 1000;
+// Tollgate records the SLOs back over their periods in the background at start; the gate is asked once that is done.
+const recordStarted = performance.now();
+for (;;) {
+  const list = (await (await fetch(`${apiUrl}/v1/slos`)).json()) as { slos: Array<{ recording?: { state: string } }> };
+  if (list.slos.length > 0 && list.slos.every((x) => x.recording?.state === 'live')) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+const recordSeconds = (performance.now() - recordStarted) / 1000;
 
-// ---- reference, same data, nothing else running: the failing promotion (the call with the most statements:
-// configs seen, SLO health, release counts, top causes, log lines, overrides, the insert) 20 times in a row,
-// then each of its read statements alone 20 times.
+// ---- CONCURRENCY async loops taking the next question until CALLS are answered
+async function run(): Promise<{ results: Array<Timed & { kind: Kind }>; seconds: number }> {
+  const results: Array<Timed & { kind: Kind }> = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, CALLS) }, async () => {
+      for (let k = next++; k < CALLS; k = next++) {
+        const q = question(k);
+        results.push({ kind: q.kind, ...(await gate(q.body)) });
+      }
+    }),
+  );
+  return { results, seconds: (performance.now() - started) / 1000 };
+}
+
+// ---- ingest beside it: OTLP/HTTP protobuf exports of 500 SDK spans (server + client pairs) from every service, paced
+const INGEST_BATCH_SPANS = 500;
+const bodies = Array.from({ length: SERVICES }, (_, i) =>
+  ProtobufTraceSerializer.serializeRequest(makeSpans(INGEST_BATCH_SPANS / 2, demoResource({ 'service.name': `svc-${i}`, config_hash: `cfg-svc-${i}-${DAYS - 1}`, 'deployment.environment.name': 'prod' }), 200))!);
+function startIngest(): { stop(): Promise<{ spans: number; seconds: number; refused: number }> } {
+  let stopped = false;
+  let spans = 0;
+  let refused = 0;
+  const started = performance.now();
+  const intervalMs = (1000 * INGEST_BATCH_SPANS) / INGEST_SPANS_PER_SECOND;
+  const senders = Array.from({ length: 4 }, async (_, w) => {
+    for (let k = w; !stopped; k += 4) {
+      const due = started + k * intervalMs;
+      if (due > performance.now()) await new Promise((r) => setTimeout(r, due - performance.now()));
+      const res = await fetch(`${otlpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: bodies[k % SERVICES] as Uint8Array<ArrayBuffer> });
+      await res.arrayBuffer();
+      if (res.status === 200) spans += INGEST_BATCH_SPANS;
+      else refused++;
+    }
+  });
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(senders);
+      return { spans, seconds: (performance.now() - started) / 1000, refused };
+    },
+  };
+}
+
+await gate(failingPromotion); // warm-up
+const alone = await run();
+const ingest = startIngest();
+await new Promise((r) => setTimeout(r, 2_000)); // ingest at its pace before the gate starts
+const loaded = await run();
+const ingested = await ingest.stop();
+
+// ---- reference, nothing else running: the failing promotion (the call that also asks the store for causes), one at a time
 const sequential: Timed[] = [];
 for (let i = 0; i < REFERENCE_RUNS; i++) sequential.push(await gate(failingPromotion));
-
-interface Recorded { label: string; sql: string; params: QueryParams }
-const recorded: Recorded[] = [];
-const recording: Store = Object.assign(Object.create(store) as Store, {
-  query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
-    recorded.push({ label: labelOf(sql), sql, params });
-    return store.query<T>(sql, params);
-  },
-});
-function labelOf(sql: string): string {
-  if (sql.includes('tollgate_overrides')) return 'overrides';
-  if (sql.includes('FROM otel_logs')) return 'example log lines (otel_logs by TraceId)';
-  if (sql.includes('GROUP BY environment, service, config_hash')) return 'configs seen (1-minute rollup, 7 d)';
-  if (sql.includes('tollgate_span_rollup_1h')) return 'SLO health + release counts (rollups, one statement)';
-  if (sql.includes('FROM otel_traces')) return 'top causes (raw otel_traces where the release ran)';
-  return 'other SLI';
-}
-const loaded = tollgate.slos!.current();
-const probeRequest: GateRequest = {
-  app: failingPromotion.app, environment: 'prod', services: [failingPromotion.service], configHash: failingPromotion.config_hash, revision: null,
-};
-await gatherEvidence({ store: recording, slos: loaded.slos, policies: loaded.policies, request: probeRequest, nowMs: Date.now() });
-const perStatement = [];
-for (const r of recorded) {
-  const times: number[] = [];
-  for (let i = 0; i < REFERENCE_RUNS; i++) {
-    const started = performance.now();
-    await store.query(r.sql, r.params);
-    times.push(performance.now() - started);
-  }
-  perStatement.push({ label: r.label, p50: percentile(sortedOf(times), 50) });
-}
-const heaviest = [...perStatement].sort((a, b) => b.p50 - a.p50)[0]!;
+const seqP50 = percentile(sortedOf(sequential.map((r) => r.totalMs)), 50);
 
 // ---- report
-const latencies = sortedOf(results.map((r) => r.totalMs));
-const counts = { allow: 0, deny: 0, wait: 0 };
-for (const r of results) counts[r.decision]++;
+const lines = (label: string, r: { results: Array<Timed & { kind: Kind }>; seconds: number }): string => {
+  const latencies = sortedOf(r.results.map((x) => x.totalMs));
+  const counts = { allow: 0, deny: 0, wait: 0 };
+  for (const x of r.results) counts[x.decision]++;
+  return `  ${fmt(CALLS)} calls to POST /v1/gate over HTTP, ${CONCURRENCY} in flight, ${label}:
+    latency p50 ${ms(percentile(latencies, 50))} ms, p90 ${ms(percentile(latencies, 90))} ms, p99 ${ms(percentile(latencies, 99))} ms, max ${ms(latencies.at(-1) ?? NaN)} ms
+    ${(CALLS / r.seconds).toFixed(1)} decisions/s (${r.seconds.toFixed(1)} s); verdicts: allow ${counts.allow}, deny ${counts.deny}, wait ${counts.wait}`;
+};
 const byKind = new Map<Kind, Map<string, number>>();
-for (const r of results) {
+for (const r of loaded.results) {
   const m = byKind.get(r.kind) ?? new Map<string, number>();
   const key = r.decision === 'allow' ? `allow (${r.basis ?? '?'})` : r.decision;
   m.set(key, (m.get(key) ?? 0) + 1);
   byKind.set(r.kind, m);
 }
-const deny = results.find((r) => r.decision === 'deny') ?? sequential[0];
+const p99Loaded = percentile(sortedOf(loaded.results.map((r) => r.totalMs)), 99);
+const deny = loaded.results.find((r) => r.decision === 'deny') ?? sequential[0];
 const topCause = deny?.topCause;
-const seqP50 = percentile(sortedOf(sequential.map((r) => r.totalMs)), 50);
 console.log(`
 Gate benchmark: ${fmt(SPANS)} spans over ${DAYS} days, ${SERVICES} services (+1 without traffic), ${process.version}, ${os.cpus().length} cores, chDB embedded
   load through the materialized views: ${loadSeconds.toFixed(1)} s (${fmt(SPANS / loadSeconds)} spans/s, with the logs)
   rows: ${sizes.map((r) => `${r.table} ${fmt(Number(r.rows))}`).join(', ')}
-  ${fmt(CALLS)} calls to POST /v1/gate over HTTP, ${CONCURRENCY} in flight:
-    latency p50 ${ms(percentile(latencies, 50))} ms, p90 ${ms(percentile(latencies, 90))} ms, p99 ${ms(percentile(latencies, 99))} ms, max ${ms(latencies.at(-1) ?? NaN)} ms
-    ${(CALLS / runSeconds).toFixed(1)} decisions/s (${runSeconds.toFixed(1)} s)
-    verdicts: allow ${counts.allow}, deny ${counts.deny}, wait ${counts.wait}
+  Tollgate in its own process; SLO minutes recorded back over 30 days at its start: ${recordSeconds.toFixed(1)} s
+${lines('nothing else running', alone)}
+${lines(`while ingest runs (${fmt(ingested.spans / ingested.seconds)} spans/s acknowledged over OTLP/HTTP, ${ingested.refused} exports refused)`, loaded)}
 ${[...byKind].map(([kind, m]) => `      ${kind}: ${[...m].map(([d, n]) => `${d} ${n}`).join(', ')}`).join('\n')}
-    chDB runs one statement at a time per process, so concurrent calls queue behind each other's statements.
-  reference, one call at a time (no queueing), the failing promotion (${recorded.length} reads + 1 insert):
-    whole call p50 ${ms(seqP50)} ms over ${REFERENCE_RUNS} runs
-    each statement alone, p50 of ${REFERENCE_RUNS}: ${perStatement.map((x) => `${x.label} ${ms(x.p50)} ms`).join('; ')}
-    heaviest: ${heaviest.label}, ${ms(heaviest.p50)} ms; p50 under load / sequential p50 = ${(percentile(latencies, 50) / seqP50).toFixed(1)}× (≈ queueing)
+  reference, the failing promotion one call at a time, nothing else running: p50 ${ms(seqP50)} ms over ${REFERENCE_RUNS} runs
+    p99 under ingest / sequential p50 = ${(p99Loaded / seqP50).toFixed(1)}×
   example deny: ${deny?.decision === 'deny' ? deny.summary : '(none)'}
     top cause: ${topCause === undefined ? '(none)' : `${topCause.service} ${topCause.span_name} ${topCause.error_type} ×${topCause.count}, log: ${topCause.example_log_lines[0] ?? '(no log line)'}`}
 `);
-await tollgate.stop();
+tollgate.child.kill('SIGTERM');
+await tollgate.exited;
 rmSync(dataDir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ import { createSeriesCatalog } from './series/index.js';
 import { createQueryRunner } from './query/index.js';
 import { createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
 import { createSloEngine, openSloRegistry, type LiveTally, type SloEngine, type SloRegistry } from './engine/index.js';
-import { createDecisionLog, createGateService, topCauses, type DecisionLog } from './gate/index.js';
+import { causesForAMinute, createDecisionLog, createGateService, topCauses, type DecisionLog } from './gate/index.js';
 import { alertInstances } from './slo/evaluate/index.js';
 import { loadTokens } from './auth/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
@@ -138,11 +138,12 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     }));
     const registry = slos;
     const decisionLog = decisions!; // created with the engine
+    const causes = causesForAMinute((configHash, ranIn) => topCauses(store, configHash, ranIn));
     const gate = createGateService({
       definitions: () => registry.current(),
       sources: {
         reader: engine.reader,
-        causes: (request, _slos, ranIn) => topCauses(store, request.configHash, ranIn),
+        causes: (request, _slos, ranIn) => causes(request.configHash, ranIn),
         overrides: (request, nowMs) => decisionLog.validOverrides(request.app, request.environment, nowMs),
       },
       decisions: decisionLog,

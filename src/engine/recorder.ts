@@ -33,6 +33,9 @@ const DAY = 86_400;
  */
 export const MINUTE_DETAIL_SECONDS = MINUTE_EXACT_WINDOW_SECONDS + 2 * HOUR;
 
+/** Hours of backfill read in one statement, at most (each an hour of rollup rows: ~1,300 per service on busy services). */
+const BACKFILL_CHUNK_HOURS = 6;
+
 export interface RecorderOptions {
   store: StoreReader;
   table: MinutesTable;
@@ -84,8 +87,8 @@ export function createRecorder({
   const byName = new Map<string, RecordedSlo>();
   let refreshedThroughMs = 0;
   const backfillStart = new Map<RecordedSlo, number>();
-  /** Hours still to backfill per SLO, oldest first (popped from the end: newest first). */
-  const backfillHours = new Map<RecordedSlo, number[]>();
+  /** Hours still to backfill, with the SLOs that have data in each (made anew when the set of SLOs changes). */
+  let backfillPlan: Map<number, Set<RecordedSlo>> | undefined;
 
   /** How far back a version must be recorded: its period and a day, within what the store still keeps. */
   const neededFrom = (slo: SloDefinition, nowMs: number): number => {
@@ -167,6 +170,7 @@ export function createRecorder({
         backfillStart.set(r, r.progress.fromMinute);
         r.loaded = true;
       }
+      backfillPlan = undefined;
     },
 
     recorded: () => [...byName.values()],
@@ -210,29 +214,39 @@ export function createRecorder({
 
     async backfillStep() {
       const nowMs = now();
-      const r = [...byName.values()].find((x) => x.loaded && x.progress.fromMinute > x.progress.neededFrom);
-      if (r === undefined) return false;
-      // Only hours that hold data are read: a young service, or a test's few minutes, backfill in a statement or two.
-      let hours = backfillHours.get(r);
-      if (hours === undefined) {
-        hours = await hoursWithData(store, r, r.progress.neededFrom, r.progress.fromMinute - MINUTE);
-        backfillHours.set(r, hours);
-      }
-      const hour = hours.pop();
-      if (hour === undefined) {
-        r.progress.fromMinute = r.progress.neededFrom;
-        backfillHours.delete(r);
-        await saveProgress([r]);
-        log.info({ slo: r.slo.name, version: r.version }, 'recorded back over its period');
+      const pending = [...byName.values()].filter((x) => x.loaded && x.progress.fromMinute > x.progress.neededFrom);
+      if (pending.length === 0) return false;
+      // Every SLO being backfilled, an hour at a time, newest first, all in the same statements; only
+      // hours that hold data are read (a young service, or a test's few minutes, backfill in a statement or two).
+      backfillPlan ??= await hoursWithData(store, pending);
+      const hour = Math.max(-Infinity, ...backfillPlan.keys());
+      if (hour === -Infinity) {
+        for (const r of pending) r.progress.fromMinute = r.progress.neededFrom;
+        await saveProgress(pending);
+        backfillPlan = undefined;
+        log.info({ slos: pending.length }, 'recorded back over their periods');
         return true;
       }
-      const from = Math.max(hour, r.progress.neededFrom);
-      const to = Math.min(hour + HOUR, r.progress.fromMinute) - MINUTE;
-      const counted = (await countMinutes(store, [r], from, to, 'minute')).get(r) ?? [];
-      mergeRecords(r, counted, nowMs, false);
-      await table.write([{ ...keyOf(r), records: counted }], nowMs);
-      r.progress.fromMinute = Math.max(r.progress.neededFrom, hours.at(-1) === undefined ? r.progress.neededFrom : from);
-      await saveProgress([r]);
+      const due = [...backfillPlan.get(hour)!].filter((r) => pending.includes(r) && r.progress.fromMinute > hour);
+      // The hours before it that hold data of the same SLOs go in the same statement: planning a statement
+      // costs more than reading an hour of rollup rows (bench/slo).
+      let first = hour;
+      const same = (h: number): boolean => {
+        const set = backfillPlan?.get(h);
+        return set !== undefined && set.size === backfillPlan!.get(hour)!.size && [...set].every((r) => backfillPlan!.get(hour)!.has(r));
+      };
+      while (first > hour - (BACKFILL_CHUNK_HOURS - 1) * HOUR && same(first - HOUR)) first -= HOUR;
+      for (let h = first; h <= hour; h += HOUR) backfillPlan.delete(h);
+      const counted = await countMinutes(store, due, first, hour + HOUR - MINUTE, 'minute');
+      const written = due.map((r) => {
+        // Only what this SLO has not recorded yet: before its first recorded minute, not before it is needed.
+        const records = (counted.get(r) ?? []).filter((x) => x.minute < r.progress.fromMinute && x.minute >= r.progress.neededFrom);
+        mergeRecords(r, records, nowMs, false);
+        r.progress.fromMinute = Math.max(r.progress.neededFrom, first);
+        return { ...keyOf(r), records };
+      });
+      await table.write(written, nowMs);
+      await saveProgress(due);
       return true;
     },
 
@@ -304,24 +318,43 @@ export function createRecorder({
   };
 }
 
-/** The hours of [fromMinute, toMinute] holding any of the SLO's data (whole hours, ascending). */
-async function hoursWithData(store: StoreReader, r: RecordedSlo, fromMinute: number, toMinute: number): Promise<number[]> {
-  if (toMinute < fromMinute) return [];
-  const params = { service: r.slo.service, from: Math.floor(fromMinute / HOUR) * HOUR, to: toMinute };
-  const sql = r.source === 'rollup'
-    ? `SELECT DISTINCT toUInt32(Hour) AS h FROM tollgate_span_rollup_1h WHERE ServiceName = {service:String} AND Hour >= toDateTime({from:UInt32}) AND Hour <= toDateTime({to:UInt32}) ORDER BY h`
-    : r.slo.sli.kind === 'spans'
-      ? `SELECT DISTINCT toUInt32(toStartOfHour(Timestamp)) AS h FROM otel_traces WHERE ServiceName = {service:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32} + 60, 9) ORDER BY h`
-      : r.slo.sli.kind === 'logs'
-        ? `SELECT DISTINCT toUInt32(toStartOfHour(TimestampTime)) AS h FROM otel_logs WHERE ServiceName = {service:String} AND TimestampTime >= toDateTime({from:UInt32}) AND TimestampTime < toDateTime({to:UInt32} + 60) ORDER BY h`
-        : undefined;
-  // Metric SLIs: every hour, since a point's increase may need the hour before it (a few statements a day of backfill).
-  if (sql === undefined) {
-    const hours: number[] = [];
-    for (let h = params.from; h <= toMinute; h += HOUR) hours.push(h);
-    return hours;
+/**
+ * The hours holding data of each SLO between its `neededFrom` and its first recorded minute: rollup
+ * SLOs from the hourly rollup (one statement for all of them), the others from their raw table.
+ */
+async function hoursWithData(store: StoreReader, rs: readonly RecordedSlo[]): Promise<Map<number, Set<RecordedSlo>>> {
+  const plan = new Map<number, Set<RecordedSlo>>();
+  const add = (hour: number, r: RecordedSlo): void => {
+    if (hour + HOUR <= r.progress.neededFrom || hour >= r.progress.fromMinute) return;
+    let set = plan.get(hour);
+    if (set === undefined) plan.set(hour, (set = new Set()));
+    set.add(r);
+  };
+  const rollup = rs.filter((r) => r.source === 'rollup');
+  if (rollup.length > 0) {
+    const rows = await store.query<{ h: number | string; s: string }>(
+      `SELECT DISTINCT toUInt32(Hour) AS h, ServiceName AS s FROM tollgate_span_rollup_1h
+       WHERE ServiceName IN {services:Array(String)} AND Hour >= toDateTime({from:UInt32}) AND Hour < toDateTime({to:UInt32})`,
+      {
+        services: [...new Set(rollup.map((r) => r.slo.service))],
+        from: Math.floor(Math.min(...rollup.map((r) => r.progress.neededFrom)) / HOUR) * HOUR,
+        to: Math.max(...rollup.map((r) => r.progress.fromMinute)),
+      },
+    );
+    for (const row of rows) for (const r of rollup) if (r.slo.service === row.s) add(Number(row.h), r);
   }
-  return (await store.query<{ h: number | string }>(sql, params)).map((row) => Number(row.h));
+  for (const r of rs.filter((x) => x.source === 'sql')) {
+    const params = { service: r.slo.service, from: Math.floor(r.progress.neededFrom / HOUR) * HOUR, to: r.progress.fromMinute - MINUTE };
+    const sql = r.slo.sli.kind === 'spans'
+      ? `SELECT DISTINCT toUInt32(toStartOfHour(Timestamp)) AS h FROM otel_traces WHERE ServiceName = {service:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32} + 60, 9)`
+      : r.slo.sli.kind === 'logs'
+        ? `SELECT DISTINCT toUInt32(toStartOfHour(TimestampTime)) AS h FROM otel_logs WHERE ServiceName = {service:String} AND TimestampTime >= toDateTime({from:UInt32}) AND TimestampTime < toDateTime({to:UInt32} + 60)`
+        : undefined;
+    // Metric SLIs: every hour, since a point's increase may need the hour before it.
+    if (sql === undefined) for (let h = params.from; h <= params.to; h += HOUR) add(h, r);
+    else for (const row of await store.query<{ h: number | string }>(sql, params)) add(Number(row.h), r);
+  }
+  return plan;
 }
 
 function retentionOf(slo: SloDefinition, retention: Retention): number {

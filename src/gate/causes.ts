@@ -50,3 +50,25 @@ export async function topCauses(store: CauseStore, configHash: string, ranIn: re
     exampleLogLines: logs.filter((l) => r.traces.includes(l.TraceId)).slice(0, 3).map((l) => l.Body),
   }));
 }
+
+/**
+ * Causes remembered for a minute per release and place: a deny is asked again and again while a
+ * sync is retried, and the one read it needs waits behind whatever insert of spans is running.
+ */
+export function causesForAMinute<A extends unknown[]>(
+  find: (configHash: string, ranIn: readonly Seen[], ...rest: A) => Promise<Cause[]>,
+  now: () => number = Date.now,
+): (configHash: string, ranIn: readonly Seen[], ...rest: A) => Promise<Cause[]> {
+  const held = new Map<string, { atMinute: number; causes: Promise<Cause[]> }>();
+  return (configHash, ranIn, ...rest) => {
+    const minute = Math.floor(now() / 60_000);
+    const key = JSON.stringify([configHash, ranIn.map((s) => [s.environment, s.service])]);
+    const hit = held.get(key);
+    if (hit !== undefined && hit.atMinute === minute) return hit.causes;
+    if (held.size > 1_000) held.clear();
+    const causes = find(configHash, ranIn, ...rest);
+    held.set(key, { atMinute: minute, causes });
+    causes.catch(() => held.delete(key));
+    return causes;
+  };
+}

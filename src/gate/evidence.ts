@@ -32,7 +32,7 @@ export async function gatherEvidence({ sources, slos, policies, request, nowMs }
   policies: readonly GatePolicy[];
   request: GateRequest;
   nowMs: number;
-}): Promise<GateInput> {
+}): Promise<GateInput & Gathered> {
   const { reader } = sources;
   const policy = policies.find((p) => p.app === request.app && p.environment === request.environment) ?? null;
   const selected = selectSlos(slos, policy, request);
@@ -79,12 +79,28 @@ export async function gatherEvidence({ sources, slos, policies, request, nowMs }
     targetHealth,
     releaseRecords,
     rollback: findRollback(seen, request, ranHealthy),
-    // Only a release with failures has causes; they are looked for where and while it ran.
-    causes: releaseRecords.some((r) => r.releaseBad > 0) || (ranIn.length > 0 && compared.length === 0)
-      ? await sources.causes(request, selected, ranIn)
-      : [],
+    // Filled in by `withCauses` when the verdict is a deny: nothing else reads them.
+    causes: [],
     overrides: sources.overrides(request, nowMs),
+    ranIn,
+    selected,
   };
+}
+
+/**
+ * The causes of a release's bad events, where and while it ran: the one read a decision may need
+ * from the store, made only for a deny (the words of a deny name its top cause).
+ */
+export async function withCauses(sources: EvidenceSources, input: GateInput & Gathered): Promise<GateInput & Gathered> {
+  const hasBad = input.releaseRecords.some((r) => r.releaseBad > 0) || (input.ranIn.length > 0 && input.releaseRecords.length === 0);
+  if (!hasBad) return input;
+  return { ...input, causes: await sources.causes(input.request, input.selected, input.ranIn) };
+}
+
+/** What gathering found beyond the decision's input: where the release ran and the SLOs selected. */
+export interface Gathered {
+  ranIn: Seen[];
+  selected: SloDefinition[];
 }
 
 /** Where each selected SLO's service saw each config in the lookback, merged over the SLOs of a service. */

@@ -8,7 +8,7 @@ import type { GatePolicy, SloDefinition } from '../slo/spec/index.js';
 import { gateAnswer, type GateAnswer } from './answer.js';
 import { decide } from './decide.js';
 import type { DecisionLog } from './decision-log.js';
-import { gatherEvidence, type EvidenceSources } from './evidence.js';
+import { gatherEvidence, withCauses, type EvidenceSources } from './evidence.js';
 import type { GateRequest, GateVerdict } from './types.js';
 
 export interface GateDefinitions {
@@ -32,8 +32,13 @@ export function createGateService({ definitions, sources, decisions, publicUrl, 
     async decide(request, asSent) {
       const loaded = definitions();
       const nowMs = now();
-      const input = await gatherEvidence({ sources, slos: loaded.slos, policies: loaded.policies, request, nowMs });
-      const verdict = decide(input);
+      let input = await gatherEvidence({ sources, slos: loaded.slos, policies: loaded.policies, request, nowMs });
+      let verdict = decide(input);
+      // A deny names its top cause: only then are the release's bad events read from the store.
+      if (verdict.decision === 'deny' || ('wouldHaveBeen' in verdict && verdict.wouldHaveBeen === 'deny')) {
+        input = await withCauses(sources, input);
+        verdict = decide(input);
+      }
       const decisionId = randomUUID();
       const answer = gateAnswer(input, verdict, { decisionId, decidedAtMs: nowMs, publicUrl, sloRevision: loaded.revision });
       decisions.record({
