@@ -4,10 +4,24 @@
  * plus a periodic check for volumes where watching misses swaps, such as Kubernetes ConfigMaps).
  * A file that stops validating is reported, and its last good version stays loaded with
  * everything else: a typo pushed to git must not silently drop an SLO or a gate policy.
+ *
+ * A check lists the files with their sizes and times (cheap); only when that listing changed are the
+ * files read and parsed, on a worker thread within `SloLimits` (slo/spec), so the server keeps answering.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
-import { formatProblem, loadSloDirectory, type GatePolicy, type Problem, type SloDefinition, type SloLoadResult } from '../slo/spec/index.js';
+import {
+  formatProblem,
+  loadScannedDirectory,
+  scanSloDirectory,
+  SLO_LIMITS,
+  type GatePolicy,
+  type Problem,
+  type SloDefinition,
+  type SloDirectoryScan,
+  type SloLimits,
+  type SloLoadResult,
+} from '../slo/spec/index.js';
 
 export interface LoadedSlos {
   slos: SloDefinition[];
@@ -25,30 +39,62 @@ export interface SloRegistry {
   close(): void;
 }
 
+/** How the registry reads the directory: listing it, then loading a listing that changed. */
+export interface SloDirectoryLoader {
+  scan(dir: string): Promise<SloDirectoryScan>;
+  load(scan: SloDirectoryScan): Promise<SloLoadResult>;
+}
+
+export const createSloDirectoryLoader = ({ limits = SLO_LIMITS }: { limits?: SloLimits } = {}): SloDirectoryLoader => ({
+  scan: (dir) => scanSloDirectory(dir, limits),
+  load: (scan) => loadScannedDirectory(scan, { limits }),
+});
+
 interface FileDefinitions {
   slos: SloDefinition[];
   policies: GatePolicy[];
 }
 
-export async function openSloRegistry({ dir, log, pollIntervalMs = 10_000, debounceMs = 250 }: {
+export async function openSloRegistry({ dir, log, pollIntervalMs = 10_000, debounceMs = 250, loader = createSloDirectoryLoader() }: {
   dir: string;
   log: Logger;
   pollIntervalMs?: number;
   debounceMs?: number;
+  loader?: SloDirectoryLoader;
 }): Promise<SloRegistry> {
   const lastGood = new Map<string, FileDefinitions>();
-  let loaded = merge(await loadSloDirectory(dir), lastGood);
+  const firstScan = await loader.scan(dir);
+  let loaded = merge(await loader.load(firstScan), lastGood);
+  let loadedFingerprint = firstScan.fingerprint;
   report(loaded, log);
 
+  const loadIfChanged = async (): Promise<void> => {
+    const scan = await loader.scan(dir);
+    // Nothing added, removed or written since the last parse: parsing again would give the same result.
+    if (scan.fingerprint === loadedFingerprint) return;
+    const next = merge(await loader.load(scan), lastGood);
+    loadedFingerprint = scan.fingerprint;
+    // Same revision, other problems: a parse that had timed out went through this time.
+    if (next.revision !== loaded.revision || !haveSameProblems(next, loaded)) {
+      loaded = next;
+      report(loaded, log);
+    }
+  };
+
   let reloading: Promise<LoadedSlos> | undefined;
+  let isRequestedAgain = false;
   const reload = (): Promise<LoadedSlos> => {
-    reloading ??= (async () => {
+    if (reloading !== undefined) {
+      // A change seen while a parse runs may have come after its scan: check once more when it ends.
+      isRequestedAgain = true;
+      return reloading;
+    }
+    reloading = (async () => {
       try {
-        const next = merge(await loadSloDirectory(dir), lastGood);
-        if (next.revision !== loaded.revision) {
-          loaded = next;
-          report(loaded, log);
-        }
+        do {
+          isRequestedAgain = false;
+          await loadIfChanged();
+        } while (isRequestedAgain);
         return loaded;
       } catch (err) {
         log.error({ dir, err }, 'cannot read the SLO directory; keeping what was loaded');
@@ -128,6 +174,10 @@ function merge(result: SloLoadResult, lastGood: Map<string, FileDefinitions>): L
     revision: result.revision,
     loadedAtMs: Date.now(),
   };
+}
+
+function haveSameProblems(a: LoadedSlos, b: LoadedSlos): boolean {
+  return a.problems.length === b.problems.length && a.problems.every((p, i) => formatProblem(p) === formatProblem(b.problems[i]!));
 }
 
 function report(loaded: LoadedSlos, log: Logger): void {

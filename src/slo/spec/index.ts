@@ -28,7 +28,10 @@ export type {
 export { formatProblem, type Problem, type SourcePos } from './problem.js';
 export type { SourceFile } from './load-file.js';
 export { loadSloSources, type SloLoadResult } from './load-sources.js';
-export { loadSloDirectory, SloDirectoryError } from './load-directory.js';
+export { loadScannedDirectory, loadSloDirectory, SloDirectoryError } from './load-directory.js';
+export { scanSloDirectory, type SloDirectoryScan } from './scan-directory.js';
+export { SloParserError } from './parse-in-worker.js';
+export { SLO_LIMITS, type SloLimits } from './limits.js';
 export { runValidate, summaryLine } from './validate-command.js';
 export { revisionOf } from './revision.js';
 export { API_VERSION } from './wire-common.js';

@@ -1,104 +1,73 @@
 /**
  * @module slo/spec/load-directory
- * The I/O shell: reads every `*.yaml` / `*.yml` under a directory and hands the texts to `loadSloSources`.
+ * The I/O shell: lists the `*.yaml` / `*.yml` files under a directory (scan-directory.ts), reads them
+ * (read-files.ts) and parses them on a worker thread (parse-in-worker.ts), all within `SloLimits`.
  */
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { loadSloSources, type SloLoadResult } from './load-sources.js';
+import { decodeUtf8 } from './decode-utf8.js';
+import { SloDirectoryError } from './directory-error.js';
 import type { SourceFile } from './load-file.js';
+import { loadSloSources, type SloLoadResult } from './load-sources.js';
+import { SLO_LIMITS, type SloLimits } from './limits.js';
+import { revisionOfRaw, type RawSourceFile } from './parse-files.js';
+import { parseInWorker } from './parse-in-worker.js';
 import { compareProblems, type Problem } from './problem.js';
-import { revisionOf } from './revision.js';
+import { readScannedFiles } from './read-files.js';
+import { scanSloDirectory, type SloDirectoryScan } from './scan-directory.js';
 
-/** The directory itself cannot be read: nothing to validate, unlike a bad file, which is a problem among others. */
-export class SloDirectoryError extends Error {
-  override readonly name = 'SloDirectoryError';
-  constructor(
-    readonly dir: string,
-    readonly reason: string,
-  ) {
-    super(`${dir}: cannot read SLO directory (${reason})`);
-  }
-}
-
-const YAML_FILE = /\.ya?ml$/i;
+export { SloDirectoryError };
 
 /**
  * Paths in the result (problems, `source.file`) are `dir` joined with the file's path below it, so a user can open
  * them. The revision hashes the paths below `dir`: the same files checked out elsewhere give the same revision.
  */
-export async function loadSloDirectory(dir: string): Promise<SloLoadResult> {
-  const { files, problems } = await readSloFiles(dir);
-  const result = loadSloSources(files.map((f) => ({ path: path.join(dir, f.path), text: f.text })));
-  return {
-    ...result,
-    problems: [...result.problems, ...problems].sort(compareProblems),
-    revision: revisionOf(files),
-  };
+export async function loadSloDirectory(dir: string, { limits = SLO_LIMITS }: { limits?: SloLimits } = {}): Promise<SloLoadResult> {
+  return loadScannedDirectory(await scanSloDirectory(dir, limits), { limits });
 }
 
-/** The YAML files below `dir`, with paths relative to it (`/`-separated), in name order. */
-export async function readSloFiles(dir: string): Promise<{ files: SourceFile[]; problems: Problem[] }> {
-  let top: Dirent[];
-  let realDir: string;
-  try {
-    top = await readdir(dir, { withFileTypes: true });
-    realDir = await realpath(dir);
-  } catch (e) {
-    throw new SloDirectoryError(dir, errorCode(e));
-  }
-  const found: Found = { files: [], problems: [] };
-  await walk(dir, '', top, new Set([realDir]), found);
-  return found;
+/** The second half of `loadSloDirectory`, for a caller that compares scans first to skip unchanged directories. */
+export async function loadScannedDirectory(scan: SloDirectoryScan, { limits = SLO_LIMITS }: { limits?: SloLimits } = {}): Promise<SloLoadResult> {
+  const read = await readScannedFiles(scan, limits);
+  const result = await parseOffThread(read.files, limits);
+  return { ...result, problems: [...result.problems, ...scan.problems, ...read.problems].sort(compareProblems) };
 }
 
-interface Found {
-  files: SourceFile[];
-  problems: Problem[];
-}
-
-async function walk(root: string, relDir: string, entries: Dirent[], visitedDirs: Set<string>, found: Found): Promise<void> {
-  for (const entry of [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    // Hidden entries are editor swap files, `.git`, and Kubernetes ConfigMap internals (`..data`), whose
-    // files are also linked at the top level and would otherwise load twice.
-    if (entry.name.startsWith('.')) continue;
-    const rel = relDir === '' ? entry.name : `${relDir}/${entry.name}`;
-    const abs = path.join(root, rel);
-    // Per-file isolation: what cannot be read is a problem at its path, and the rest still loads.
-    const cannotRead = (e: unknown): void => {
-      found.problems.push({ file: abs, line: 1, column: 1, message: `cannot read (${errorCode(e)})` });
-    };
-    if ((await entryKind(entry, abs)) === 'dir') {
-      try {
-        const real = await realpath(abs);
-        if (visitedDirs.has(real)) continue; // a symlink loop, or a second link to a directory already read
-        visitedDirs.add(real);
-        await walk(root, rel, await readdir(abs, { withFileTypes: true }), visitedDirs, found);
-      } catch (e) {
-        cannotRead(e);
-      }
-    } else if (YAML_FILE.test(entry.name)) {
-      try {
-        found.files.push({ path: rel, text: await readFile(abs, 'utf8') });
-      } catch (e) {
-        cannotRead(e);
-      }
-    }
+async function parseOffThread(files: RawSourceFile[], limits: SloLimits): Promise<SloLoadResult> {
+  if (files.length === 0) return loadSloSources([], { limits }); // nothing to parse: no worker to start
+  const outcome = await parseInWorker(files, limits);
+  switch (outcome.status) {
+    case 'parsed':
+      return outcome.result;
+    case 'timed-out':
+      return unparsed(files, `not loaded: parsing the SLO files took longer than ${outcome.afterMs} ms and was stopped`);
+    case 'out-of-memory':
+      return unparsed(files, `not loaded: parsing the SLO files ran out of memory (limit ${outcome.heapMb} MB)`);
+    case 'failed':
+      return unparsed(files, `not loaded: parsing the SLO files failed: ${outcome.reason}`);
+    default:
+      return assertNever(outcome);
   }
 }
 
-/** Symlinks are followed: ConfigMap volumes mount every file as a link. */
-async function entryKind(entry: Dirent, abs: string): Promise<'dir' | 'file'> {
-  if (!entry.isSymbolicLink()) return entry.isDirectory() ? 'dir' : 'file';
-  const target = await stat(abs).catch(() => null);
-  return target?.isDirectory() === true ? 'dir' : 'file'; // a broken link is read as a file and reported there
+/**
+ * Every file gets the problem, so the registry keeps each one's last good definitions. The revision is
+ * still the files' own, computed here on the main thread: a rare path, ~100 ms for 16 MiB.
+ */
+function unparsed(files: readonly RawSourceFile[], message: string): SloLoadResult {
+  const problems: Problem[] = files.map((f) => ({ file: f.shownPath, line: 1, column: 1, message }));
+  return { slos: [], policies: [], foreign: [], problems, revision: revisionOfRaw(files) };
 }
 
-/** `ENOENT: no such file or directory` without the path, which the problem already shows. */
-function errorCode(e: unknown): string {
-  if (e instanceof Error && 'code' in e && typeof e.code === 'string') {
-    const detail = /^[A-Z]+: ([^,]+)/.exec(e.message)?.[1];
-    return detail === undefined ? e.code : `${e.code}: ${detail}`;
-  }
-  return String(e);
+/** The YAML files below `dir` that are within the limits, with paths relative to it (`/`-separated), in name order. */
+export async function readSloFiles(dir: string, { limits = SLO_LIMITS }: { limits?: SloLimits } = {}): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+  const scan = await scanSloDirectory(dir, limits);
+  const read = await readScannedFiles(scan, limits);
+  const files = read.files.map((f) => {
+    const decoded = decodeUtf8(f.bytes);
+    return { path: f.path, text: decoded.ok ? decoded.text : decoded.lossyText };
+  });
+  return { files, problems: [...scan.problems, ...read.problems].sort(compareProblems) };
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
 }

@@ -3,10 +3,11 @@
  * One YAML document to a definition, a foreign document, or problems.
  */
 import type { Document, LineCounter } from 'yaml';
-import { isScalar, visit } from 'yaml';
+import { isScalar } from 'yaml';
 import { describeValue } from './describe-value.js';
 import { gatePolicyFromWire } from './gate-policy-from-wire.js';
 import { problemsFromIssues } from './issue-problems.js';
+import type { SloLimits } from './limits.js';
 import type { ForeignDocument, GatePolicy, SloDefinition } from './model.js';
 import type { Problem, SourcePos } from './problem.js';
 import { sloFromWire } from './slo-from-wire.js';
@@ -16,6 +17,7 @@ import { sloDocument } from './wire-slo.js';
 import { openSloPart, OPENSLO_API_VERSION, type OpenSloPart } from './openslo.js';
 import { SLOTH_FILE_VERSION, SLOTH_K8S_API_VERSION, SLOTH_K8S_KIND, slothFileSlos, slothK8sSlos, type SlothResult } from './sloth.js';
 import { createYamlLocator, locatorBelow, type YamlLocator } from './yaml-locator.js';
+import { checkYamlStructure, type StructureProblem } from './yaml-structure.js';
 
 /** A definition plus where its references to other SLOs are written, for the cross-file checks. */
 export interface LoadedSlo {
@@ -42,16 +44,22 @@ export type DocumentResult =
 
 const KINDS = ['SLO', 'GatePolicy'] as const;
 
+type DocumentLimits = Pick<SloLimits, 'maxKeysPerMap' | 'maxAliasesPerDocument' | 'maxAliasedNodesPerDocument'>;
+
 /** Usually one result; a Sloth file holds several SLOs, and OpenSLO tools also write a list of documents. */
-export function loadDocument(doc: Document.Parsed, file: string, lineCounter: LineCounter): DocumentResult[] {
+export function loadDocument(doc: Document.Parsed, file: string, lineCounter: LineCounter, limits: DocumentLimits): DocumentResult[] {
   const at = createYamlLocator(file, doc, lineCounter);
-  if (doc.errors.length > 0) return [{ kind: 'invalid', problems: yamlProblems(doc, file, lineCounter), declaredSloName: null }];
+  // Before toJS(): it is what aliases and huge mappings would make slow.
+  const structure = checkYamlStructure(doc, limits);
+  if (doc.errors.length > 0 || structure.length > 0) {
+    return [{ kind: 'invalid', problems: yamlProblems(doc, structure, file, lineCounter), declaredSloName: null }];
+  }
   // A stream ending in `---`, or a file of comments, holds documents with nothing in them.
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return [{ kind: 'empty' }];
 
   let js: unknown;
   try {
-    js = doc.toJS();
+    js = doc.toJS({ maxAliasCount: limits.maxAliasesPerDocument });
   } catch (e) {
     // toJS throws on an alias whose anchor is missing; the parser does not report that as an error.
     return [invalid(at, [], `invalid YAML: ${e instanceof Error ? e.message : String(e)}`)];
@@ -134,33 +142,20 @@ function invalid(at: YamlLocator, path: readonly PropertyKey[], message: string)
 }
 
 /**
- * The parser's errors, first per line: one slip (a tab, a lost quote) often makes the parser report
- * follow-on errors further along the same line that go away with the first.
+ * The parser's errors and the structure checks', first per line: one slip (a tab, a lost quote) often makes
+ * the parser report follow-on errors further along the same line that go away with the first.
  */
-function yamlProblems(doc: Document.Parsed, file: string, lineCounter: LineCounter): Problem[] {
+function yamlProblems(doc: Document.Parsed, structure: readonly StructureProblem[], file: string, lineCounter: LineCounter): Problem[] {
+  const found = [...doc.errors.map((e) => ({ offset: e.pos[0], message: `invalid YAML: ${e.message}` })), ...structure];
   const problems: Problem[] = [];
-  for (const e of doc.errors) {
-    const { line, col } = lineCounter.linePos(e.pos[0]);
-    if (problems.some((p) => p.line === line)) continue;
-    const message = e.code === 'DUPLICATE_KEY' ? `duplicate key "${keyAt(doc, e.pos[0])}"` : `invalid YAML: ${e.message}`;
+  const lines = new Set<number>();
+  for (const { offset, message } of found.sort((a, b) => a.offset - b.offset)) {
+    const { line, col } = lineCounter.linePos(offset);
+    if (lines.has(line)) continue;
+    lines.add(line);
     problems.push({ file, line, column: col, message });
   }
   return problems;
-}
-
-/** The text of the map key starting at `offset` (the parser's DUPLICATE_KEY error spans one character of it). */
-function keyAt(doc: Document.Parsed, offset: number): string {
-  let key = '?';
-  visit(doc, {
-    Pair(_, pair) {
-      if (isScalar(pair.key) && pair.key.range?.[0] === offset) {
-        key = String(pair.key.value);
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return key;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -5,6 +5,7 @@
 import { checkReferences } from './check-references.js';
 import type { LoadedPolicy, LoadedSlo } from './load-document.js';
 import { loadFile, type SourceFile } from './load-file.js';
+import { SLO_LIMITS, type SloLimits } from './limits.js';
 import { resolveOpenSlo, type OpenSloPart } from './openslo.js';
 import type { ForeignDocument, GatePolicy, SloDefinition } from './model.js';
 import { compareProblems, type Problem } from './problem.js';
@@ -20,7 +21,7 @@ export interface SloLoadResult {
   revision: string;
 }
 
-export function loadSloSources(files: readonly SourceFile[]): SloLoadResult {
+export function loadSloSources(files: readonly SourceFile[], { limits = SLO_LIMITS }: { limits?: SloLimits } = {}): SloLoadResult {
   // Sorted so that "first defined at" and the output order do not depend on the order files were listed in.
   const sorted = [...files].sort(byPath);
   const slos: LoadedSlo[] = [];
@@ -31,7 +32,8 @@ export function loadSloSources(files: readonly SourceFile[]): SloLoadResult {
   const openSlo: OpenSloPart[] = [];
 
   for (const file of sorted) {
-    for (const result of loadFile(file)) {
+    const fileProblems: Problem[] = [];
+    for (const result of loadFile(file, limits)) {
       switch (result.kind) {
         case 'slo':
           slos.push(result.loaded);
@@ -43,7 +45,7 @@ export function loadSloSources(files: readonly SourceFile[]): SloLoadResult {
           foreign.push(result.foreign);
           break;
         case 'invalid':
-          problems.push(...result.problems);
+          fileProblems.push(...result.problems);
           if (result.declaredSloName !== null) declaredSloNames.add(result.declaredSloName);
           break;
         case 'openslo':
@@ -55,6 +57,7 @@ export function loadSloSources(files: readonly SourceFile[]): SloLoadResult {
           return assertNever(result);
       }
     }
+    problems.push(...atMost(limits.maxProblemsPerFile, fileProblems));
   }
   const fromOpenSlo = resolveOpenSlo(openSlo);
   slos.push(...fromOpenSlo.slos.map((slo) => ({ slo, dependsOnAt: [] })));
@@ -67,6 +70,14 @@ export function loadSloSources(files: readonly SourceFile[]): SloLoadResult {
     problems: [...problems, ...checked.problems].sort(compareProblems),
     revision: revisionOf(sorted),
   };
+}
+
+/** The first `max` problems in the file, and one more at the next that counts the rest. */
+function atMost(max: number, fileProblems: Problem[]): Problem[] {
+  if (fileProblems.length <= max) return fileProblems;
+  const sorted = [...fileProblems].sort(compareProblems);
+  const next = sorted[max]!; // exists: length > max
+  return [...sorted.slice(0, max), { ...next, message: `${sorted.length - max} more problems in this file are not shown` }];
 }
 
 function assertNever(x: never): never {

@@ -5,8 +5,10 @@
 import path from 'node:path';
 import { loadSloDirectory, SloDirectoryError } from './load-directory.js';
 import type { SloLoadResult } from './load-sources.js';
+import { SloParserError } from './parse-in-worker.js';
 import { formatProblem } from './problem.js';
 
+/** The same limits as the server (`SLO_LIMITS`): what the server would refuse to load does not validate. */
 export async function runValidate(dir: string, out: (line: string) => void): Promise<number> {
   // Problems carry `dir` joined with the file; relative to the working directory, terminals and editors open them.
   const shownDir = path.relative(process.cwd(), path.resolve(dir)) || '.';
@@ -14,7 +16,7 @@ export async function runValidate(dir: string, out: (line: string) => void): Pro
   try {
     result = await loadSloDirectory(shownDir);
   } catch (e) {
-    if (!(e instanceof SloDirectoryError)) throw e;
+    if (!(e instanceof SloDirectoryError) && !(e instanceof SloParserError)) throw e;
     out(e.message);
     return 1;
   }

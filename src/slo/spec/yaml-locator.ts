@@ -32,10 +32,19 @@ export function createYamlLocator(file: string, doc: Document.Parsed, lineCounte
   };
   const startOf = (node: unknown): number | null => (isNode(node) && node.range ? node.range[0] : null);
 
+  // Alias#resolve walks the whole document on each call; a document with many problems below one alias
+  // would resolve it once per problem.
+  const resolved = new Map<unknown, unknown>();
+  const deref = (node: unknown): unknown => {
+    if (!isAlias(node)) return node;
+    if (!resolved.has(node)) resolved.set(node, node.resolve(doc));
+    return resolved.get(node);
+  };
+
   const walk = (path: YamlPath): Found => {
     let found: Found = { node: doc.contents, key: null, isComplete: true };
     for (const segment of path) {
-      const next = child(doc, found.node, segment);
+      const next = child(deref(found.node), segment);
       if (next === null) return { ...found, isComplete: false };
       found = { node: next.value, key: next.key, isComplete: true };
     }
@@ -61,8 +70,7 @@ export function createYamlLocator(file: string, doc: Document.Parsed, lineCounte
   };
 }
 
-function child(doc: Document.Parsed, parent: unknown, segment: PropertyKey): { key: unknown; value: unknown } | null {
-  const node = isAlias(parent) ? parent.resolve(doc) : parent;
+function child(node: unknown, segment: PropertyKey): { key: unknown; value: unknown } | null {
   if (isMap(node)) {
     for (const pair of node.items) {
       // toJS() turns keys such as 500 or true into the object keys "500" and "true"; compare the same way.
