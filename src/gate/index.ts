@@ -5,8 +5,7 @@
  * The I/O shell (evidence gathering, persistence, HTTP) lives elsewhere and imports only this file.
  */
 export { decide, MAX_TOP_CAUSES } from './decide.js';
-export { compareErrorRatios, fisherExactGreater, releaseGreaterTest, twoProportionZTest } from './compare.js';
-export { erfc, logGamma, normalCdf } from './special-functions.js';
+export { compareErrorRatios } from './compare.js';
 export { GATE_DEFAULTS, WAIT_RETRY_AFTER_SECONDS, gateSettings, type GateSettings } from './settings.js';
 export type {
   AllowBasis, Cause, Check, CheckKind, CompareSettings, Comparison, ComparisonNumbers, ErrorCounts, GateInput, GatePolicy, GateRequest,

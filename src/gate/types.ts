@@ -125,7 +125,9 @@ export interface ErrorCounts {
   baselineTotal: number;
 }
 
-export type StatTest = 'two-proportion z-test' | 'Fisher exact test';
+import type { StatTest } from '../slo/math/index.js';
+
+export type { StatTest };
 
 /** The numbers behind a comparison that had enough events on both sides. */
 export interface ComparisonNumbers {

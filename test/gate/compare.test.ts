@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareErrorRatios, fisherExactGreater, twoProportionZTest, type ErrorCounts } from '../../src/gate/index.js';
+import { compareErrorRatios, type ErrorCounts } from '../../src/gate/index.js';
+import { fisherExactGreater, twoProportionZTest } from '../../src/slo/math/index.js';
 import { GATE_POLICY_DEFAULTS } from '../../src/slo/spec/index.js';
 
 const SETTINGS = { maxRatioIncrease: 2, minEvents: 100, significance: 0.01 };

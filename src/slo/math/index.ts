@@ -24,3 +24,5 @@ export type { ExhaustionInput } from './budget.js';
 export { timesliceCounts } from './timeslices.js';
 export { evaluateAlert, nextAlertState } from './alerts.js';
 export type { AlertRule, AlertOptions, AlertEvaluation, AlertState, AlertTransition, AlertStep } from './alerts.js';
+export { fisherExactGreater, greaterProportionTest, twoProportionZTest, type Proportion, type StatTest } from './proportion-test.js';
+export { erfc, logGamma, logChoose, normalCdf } from './special-functions.js';

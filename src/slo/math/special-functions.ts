@@ -1,8 +1,8 @@
 /**
- * @module gate/special-functions
- * The two special functions the release comparison needs: the complementary error function (for the normal
+ * @module slo/math/special-functions
+ * The two special functions the proportion tests need (proportion-test.ts): the complementary error function (for the normal
  * tail of the z-test) and the log-gamma function (for log factorials in Fisher's exact test). Plain numbers in
- * and out; nothing here knows about releases.
+ * and out; nothing here knows about SLOs.
  */
 
 // W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969) 631-638,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { erfc, logGamma, normalCdf } from '../../src/gate/index.js';
+import { erfc, logGamma, normalCdf } from '../../../src/slo/math/index.js';
 
 /** |actual − expected| / |expected| below `tolerance`. */
 const expectRelative = (actual: number, expected: number, tolerance: number): void => {
