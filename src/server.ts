@@ -19,7 +19,8 @@ import { createSeriesCatalog } from './series/index.js';
 import { createQueryRunner } from './query/index.js';
 import { createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
 import { createSloEngine, openSloRegistry, type LiveTally, type SloEngine, type SloRegistry } from './engine/index.js';
-import { causesForAMinute, createDecisionLog, createGateService, topCauses, type DecisionLog } from './gate/index.js';
+import { createAttributionService, type AttributionService, type ReleaseMarker } from './attribution/index.js';
+import { createDecisionLog, createGateService, type DecisionLog } from './gate/index.js';
 import { alertInstances } from './slo/evaluate/index.js';
 import { loadTokens } from './auth/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
@@ -124,10 +125,21 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     registry: metrics.registry,
     health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }) },
   });
+  let markers: ((fromMs: number, toMs: number) => Promise<ReleaseMarker[]>) | undefined;
+  let attribution: AttributionService | undefined;
   if (slos !== undefined && engine !== undefined) {
     api.use('/v1/slos/*', requireScope(tokens, 'read', 'gate'));
     api.use('/v1/slos', requireScope(tokens, 'read', 'gate'));
-    api.route('/', createSloRoutes({ engine, registry: slos }));
+    const decisionsForMarkers = decisions;
+    // What burned each budget: the gate, the SLO and release pages, charts' markers and Grafana's annotations ask it.
+    const causes = createAttributionService({
+      store, reader: engine.reader,
+      deployments: async (fromMs, toMs) => (await decisionsForMarkers?.listDeployments({ fromMs, toMs })) ?? [],
+    });
+    attribution = causes;
+    const sloFiles = slos;
+    markers = (fromMs, toMs) => causes.markers(sloFiles.current().slos, { environment: null, fromMs, toMs });
+    api.route('/', createSloRoutes({ engine, registry: slos, attribution: causes }));
     const evaluated = engine;
     api.use('/api/v1/alerts', requireScope(tokens, 'read', 'gate'));
     api.use('/api/v1/rules', requireScope(tokens, 'read', 'gate'));
@@ -138,26 +150,25 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     }));
     const registry = slos;
     const decisionLog = decisions!; // created with the engine
-    const causes = causesForAMinute((configHash, ranIn) => topCauses(store, configHash, ranIn));
     const gate = createGateService({
       definitions: () => registry.current(),
       sources: {
         reader: engine.reader,
-        causes: (request, _slos, ranIn) => causes(request.configHash, ranIn),
+        causes: async (slo, request) => (await causes.attribute(slo, request)).causes.map((c) => ({ ...c, slo: slo.name })),
         overrides: (request, nowMs) => decisionLog.validOverrides(request.app, request.environment, nowMs),
       },
       decisions: decisionLog,
       publicUrl: config.publicUrl,
     });
     api.route('/', createGateRoutes({ gate, decisions: decisionLog, tokens }));
-    api.route('/', createCorrelateRoutes({ store, registry: slos, engine, tokens }));
+    api.route('/', createCorrelateRoutes({ store, registry: slos, engine, attribution: causes, tokens }));
     engine.start();
   }
   // Grafana's Prometheus datasource: every /api/v1 route needs a read (or gate) token when tokens are on.
   api.use('/api/v1/*', requireScope(tokens, 'read', 'gate'));
-  api.route('/', createPromRoutes({ catalog: createSeriesCatalog({ store, registry: slos, engine, runner: queries }), queries }));
+  api.route('/', createPromRoutes({ catalog: createSeriesCatalog({ store, registry: slos, engine, runner: queries, markers }), queries }));
   // The web UI: page shells and their files load without a token; the data they fetch needs one.
-  api.route('/', createUiRoutes({ decisions, tokens, registry: slos, engine }));
+  api.route('/', createUiRoutes({ decisions, tokens, registry: slos, engine, attribution }));
   const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });
   const grpcServer = createOtlpGrpcServer({ pipeline, budget, tokens, observer: metrics.ingest, maxMessageBytes: config.grpcMaxMessageBytes });
 

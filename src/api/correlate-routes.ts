@@ -6,6 +6,7 @@
  * nanoseconds in strings). Scope `read` or `gate` when tokens are configured.
  */
 import { Hono, type Context } from 'hono';
+import type { AttributionService } from '../attribution/index.js';
 import type { Scope, TokenVerifier } from '../auth/index.js';
 import {
   isTraceId, listReleases, parseSince, readServiceMap, readSloGraph, readTrace, releaseDetail,
@@ -18,8 +19,9 @@ import { requireScope } from './auth.js';
 const DAY = 86_400;
 const MAX_NAME_LENGTH = 200;
 
-export function createCorrelateRoutes({ store, registry, engine, tokens, now = Date.now }: {
+export function createCorrelateRoutes({ store, registry, engine, attribution, tokens, now = Date.now }: {
   store: Store;
+  attribution: AttributionService;
   registry: SloRegistry;
   engine: Pick<SloEngine, 'evaluateAll' | 'reader'>;
   tokens: TokenVerifier;
@@ -60,7 +62,7 @@ export function createCorrelateRoutes({ store, registry, engine, tokens, now = D
     // The gate's lookback by default, so the baseline named here is the one a gate decision names.
     const lookback = parseSince(c.req.query('since'), RELEASE_LOOKBACK_SECONDS, 31 * DAY);
     if (!lookback.ok) return c.json({ error: lookback.error }, 400);
-    const detail = await releaseDetail(store, engine.reader, registry.current().slos, {
+    const detail = await releaseDetail(store, engine.reader, attribution, registry.current().slos, {
       configHash,
       environment: nonEmpty(c.req.query('environment')),
       lookbackSeconds: lookback.seconds,

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { TokenVerifier } from '../auth/index.js';
 import type { SloEngine, SloRegistry } from '../engine/index.js';
+import type { AttributionService } from '../attribution/index.js';
 import type { DecisionLog, StoredDecision } from '../gate/index.js';
 import { budgetOf, planWindows } from '../slo/evaluate/index.js';
 import { PAGES, pageShell, seriesPlan, sloSeries, staticAssets, vendorAssets, type Asset, type AssetSource, type PageName } from '../ui/index.js';
@@ -38,8 +39,10 @@ const PAGE_ROUTES: ReadonlyArray<[string, PageName]> = [
   ['/slo-graph', 'slo-graph'],
 ];
 
-export function createUiRoutes({ decisions, tokens, registry, engine, now = Date.now }: {
+export function createUiRoutes({ decisions, tokens, registry, engine, attribution, now = Date.now }: {
   decisions: DecisionLog | undefined;
+  /** Release markers for the charts; undefined when the SLO directory could not be read. */
+  attribution: Pick<AttributionService, 'markers'> | undefined;
   tokens: TokenVerifier;
   /** Undefined when the SLO directory could not be read: the pages still load and say so. */
   registry: SloRegistry | undefined;
@@ -87,7 +90,16 @@ export function createUiRoutes({ decisions, tokens, registry, engine, now = Date
         note: 'this SLO is evaluated by its own queries at each evaluation, not recorded by the minute, so it has no charts',
       });
     }
-    return c.json({ ...base, ...sloSeries(series, recorded.ledger, recorded.environment, base.error_budget_fraction) });
+    const markers = attribution === undefined ? [] : await attribution.markers([slo], {
+      environment: recorded.environment, fromMs: periodWindow.startSeconds * 1000, toMs: (plan.endMinuteSeconds + 60) * 1000,
+    });
+    return c.json({
+      ...base,
+      ...sloSeries(series, recorded.ledger, recorded.environment, base.error_budget_fraction),
+      markers: markers.map((m) => ({
+        kind: m.kind, time: new Date(m.atMs).toISOString(), service: m.service, environment: m.environment, config_hash: m.configHash, app: m.app, revision: m.revision,
+      })),
+    });
   });
 
   app.get('/ui/api/decisions', readScope, async (c) => {

@@ -2,13 +2,14 @@
  * @module correlate/release-query
  * Releases (`config_hash`es) of a service, and one release beside its baseline: read from the
  * per-minute span rollup (see release-stats.ts for what is counted and how quantiles are made),
- * deploy events, the SLOs' counts split by release, and the gate's grouping of failed spans.
- * "Baseline" and the error causes are the gate's own (`baselineOf`, `topCauses`), and the SLOs'
- * counts come from the engine's recorded minutes over the gate's lookback window, so this page and
- * a gate decision always name the same baseline and numbers.
+ * deploy events, the SLOs' counts split by release, what burned each SLO's budget (attribution,
+ * against the baseline release) and the release's share of each budget. "Baseline" is the gate's
+ * own (`baselineOf`), and the SLOs' counts come from the engine's recorded minutes over the gate's
+ * lookback window, so this page and a gate decision always name the same baseline and numbers.
  */
+import { causeWire, releaseBudgetWire, type AttributionService } from '../attribution/index.js';
 import type { SloReader } from '../engine/index.js';
-import { baselineOf, topCauses, type Seen } from '../gate/index.js';
+import { baselineOf, type Seen } from '../gate/index.js';
 import { windowStartSeconds } from '../slo/evaluate/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import type { Store } from '../store/index.js';
@@ -122,15 +123,10 @@ export interface ReleaseSli {
   baseline: (Counts & { config_hash: string }) | null;
 }
 
-export interface TopError {
-  service: string;
-  span_name: string;
-  error_type: string;
-  count: number;
-  share: number;
-  example_trace_ids: string[];
-  example_log_lines: string[];
-}
+export type ReleaseCause = ReturnType<typeof causeWire> & { slo: string; environment: string };
+
+/** The release's part of an SLO's budget over the SLO's current period, in one environment. */
+export type ReleaseBudgetShare = ReturnType<typeof releaseBudgetWire> & { slo: string; environment: string; period: string };
 
 export interface ReleaseDetail {
   config_hash: string;
@@ -138,7 +134,10 @@ export interface ReleaseDetail {
   services: string[];
   environments: ReleaseEnvironment[];
   slis: ReleaseSli[];
-  top_errors: TopError[];
+  /** What burned each compared SLO's budget while the release ran, against its baseline release: new and grown causes first. */
+  causes: ReleaseCause[];
+  /** The release's share of each compared SLO's budget. */
+  budget: ReleaseBudgetShare[];
   deployments: Deployment[];
 }
 
@@ -154,7 +153,7 @@ export interface ReleaseDetail {
  * environment, and the ones the gate compares), counted over the lookback exactly as the gate
  * counts a release's record.
  */
-export async function releaseDetail(store: Store, reader: SloReader, slos: readonly SloDefinition[], { configHash, environment, lookbackSeconds, since, nowMs }: {
+export async function releaseDetail(store: Store, reader: SloReader, attribution: AttributionService, slos: readonly SloDefinition[], { configHash, environment, lookbackSeconds, since, nowMs }: {
   configHash: string;
   environment: string | null;
   lookbackSeconds: number;
@@ -212,20 +211,30 @@ export async function releaseDetail(store: Store, reader: SloReader, slos: reado
   });
   slis.sort((a, b) => a.slo.localeCompare(b.slo) || a.environment.localeCompare(b.environment));
 
-  const causes = ranIn.length === 0 ? [] : await topCauses(store, configHash, ranIn);
+  const causes = (await Promise.all(compared.map(async ({ ran, slo, baseline }) => {
+    const answer = await attribution.attribute(slo, {
+      fromMs: ran.firstSeconds * 1000, toMs: (ran.lastSeconds + 60) * 1000, environment: ran.environment, configHash,
+      baseline: baseline === undefined ? { kind: 'none' } : { kind: 'release', configHash: baseline.configHash },
+    });
+    return answer.causes.slice(0, 5).map((c): ReleaseCause => ({ slo: slo.name, environment: ran.environment, ...causeWire(c) }));
+  }))).flat();
+  const budget = compared.flatMap(({ ran, slo }) =>
+    attribution.releaseBudgets(slo, ran.environment).filter((b) => b.configHash === configHash)
+      .map((b): ReleaseBudgetShare => ({ slo: slo.name, environment: ran.environment, period: periodName(slo), ...releaseBudgetWire(b) })));
   return {
     config_hash: configHash,
     since,
     services: [...new Set([...mine.map((r) => r.service), ...deployments.map((d) => d.service).filter((s) => s !== '')])].sort(),
     environments,
     slis,
-    top_errors: causes.map((c) => ({
-      service: c.service, span_name: c.spanName, error_type: c.errorType, count: c.count, share: c.share,
-      example_trace_ids: c.exampleTraceIds, example_log_lines: c.exampleLogLines,
-    })),
+    causes,
+    budget,
     deployments: deployments.map(({ app, environment: env, service, revision, time }) => ({ app, environment: env, service, revision, time })),
   };
 }
+
+/** "30d", "calendar month". */
+const periodName = (slo: SloDefinition): string => (slo.period.kind === 'rolling' ? `${slo.period.days}d` : `calendar ${slo.period.calendar}`);
 
 function toSeen(row: ReleaseStatsRow): Seen {
   return { environment: row.environment, service: row.service, configHash: row.config_hash, firstSeconds: Number(row.first), lastSeconds: Number(row.last) };

@@ -3,6 +3,7 @@
  * The gate's answer document: what `POST /v1/gate` returns and what is stored as the decision's
  * record, the same JSON either way (snake_case, as the API speaks). Pure.
  */
+import { causeWire } from '../attribution/index.js';
 import type { GateInput, GateVerdict } from './types.js';
 
 export interface GateAnswerContext {
@@ -40,10 +41,7 @@ export function gateAnswer(input: GateInput, verdict: GateVerdict, ctx: GateAnsw
         environment: input.rollback.environment,
         last_healthy_at: new Date(input.rollback.lastHealthyAtMs).toISOString(),
       },
-      top_causes: causes.map((x) => ({
-        service: x.service, span_name: x.spanName, error_type: x.errorType, count: x.count, share: x.share,
-        example_trace_ids: x.exampleTraceIds, example_log_lines: x.exampleLogLines,
-      })),
+      top_causes: causes.map((x) => ({ slo: x.slo, ...causeWire(x) })),
     },
     policy: input.policy?.name ?? null,
     slo_revision: ctx.sloRevision,

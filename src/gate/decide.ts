@@ -4,20 +4,23 @@
  * 1. a valid override for this config (or `*`) allows;
  * 2. the target's SLOs: budget left, burn rate, page alerts (a rollback is not held back by these);
  * 3. where this config already ran, its bad ratio against its baseline's (`compareErrorRatios`);
- * 4. any failed check denies, with the release's top causes;
+ * 4. any failed check denies; the summary leads with the first failed check (the release's own
+ *    evidence, then what is paging, then budgets, then burn rates) in plain words with its numbers
+ *    (for a target SLO, every failed check of that SLO in one phrase), then the top cause of that
+ *    check's SLO as attribution ranked it (new and grown causes first), then how many other checks failed;
  * 5. with no data anywhere, the policy's `no_data` answers;
- * 6. otherwise allow;
+ * 6. otherwise allow, saying why a release whose numbers are worse than its baseline still passes;
  * 7. a dry-run policy answers allow and says what it would have answered.
  */
 import { compareErrorRatios } from './compare.js';
 import { gateSettings, WAIT_RETRY_AFTER_SECONDS, type GateSettings } from './settings.js';
 import {
-  budgetText, burnRateText, causeDetail, causeHeadline, dryRunReason, MISSING_RELEASE_DATA, missingTargetData, NO_POLICY_NOTE,
-  noBaselineDetail, noDataHeadline, noDataRule, noPolicyReason, overrideHeadline, overrideReason, pageAlertDetail, pageAlertHeadline,
+  budgetText, burnRateText, causeDetail, causeHeadline, dryRunReason, healthHeadline, MISSING_RELEASE_DATA, missingTargetData,
+  NO_POLICY_NOTE, noBaselineDetail, noDataHeadline, noDataRule, noPolicyReason, overrideHeadline, overrideReason, pageAlertDetail,
   releaseDetail, releaseHeadline, releaseOkHeadline, rollbackDeniedReason, rollbackHeadline, rollbackReason, summaryLine,
 } from './summary.js';
 import { plural } from './format.js';
-import type { Cause, Check, CheckKind, Comparison, GateInput, GateVerdict, Override, ReleaseRecord } from './types.js';
+import type { Check, CheckKind, Comparison, GateInput, GateVerdict, Override, ReleaseRecord, SloHealth } from './types.js';
 
 /** At most this many causes go with a deny: enough to see a pattern, few enough to read. */
 export const MAX_TOP_CAUSES = 5;
@@ -33,6 +36,8 @@ interface Finding {
   severity: number;
   /** Set for release checks: the record and its comparison (null: no baseline to compare with). */
   release?: { record: ReleaseRecord; comparison: Comparison | null };
+  /** Set for target checks: the SLO's health there. */
+  health?: SloHealth;
 }
 
 export function decide(input: GateInput): GateVerdict {
@@ -63,14 +68,18 @@ function judge(input: GateInput, settings: GateSettings, findings: Finding[]): G
   const checks = findings.map((f) => f.check);
   const failed = sortForSummary(findings.filter((f) => !f.check.passed));
   const first = failed[0];
-  const topCauses = sortCauses(input.causes).slice(0, MAX_TOP_CAUSES);
+  const topCauses = input.causes.slice(0, MAX_TOP_CAUSES);
   if (first !== undefined) {
-    const parts = [first.headline];
-    const topCause = topCauses[0];
-    if (first.release !== undefined && topCause !== undefined) {
-      parts.push(`top cause ${causeHeadline(topCause, first.release.record.service)}`);
-    }
-    if (failed.length > 1) parts.push(`${plural(failed.length - 1, 'more check')} failed`);
+    // A target SLO's failed checks are said together, in one phrase with their numbers.
+    const together = first.health === undefined ? [first] : failed.filter((f) => f.health !== undefined && f.check.slo === first.check.slo);
+    const headline = first.health === undefined
+      ? first.headline
+      : healthHeadline(first.health, input.request.environment, new Set(together.map((f) => f.check.check)), settings);
+    const parts = [headline];
+    const topCause = input.causes.find((c) => c.slo === first.check.slo);
+    if (topCause !== undefined) parts.push(causeHeadline(topCause));
+    const others = failed.length - together.length;
+    if (others > 0) parts.push(`${plural(others, 'more check')} failed`);
     return {
       decision: 'deny',
       summary: summaryLine('deny', ...parts),
@@ -128,7 +137,7 @@ function judge(input: GateInput, settings: GateSettings, findings: Finding[]): G
   const firstCompared = compared[0];
   const releasePart =
     firstCompared !== undefined
-      ? releaseOkHeadline(firstCompared.record, firstCompared.comparison)
+      ? releaseOkHeadline(firstCompared.record, firstCompared.comparison, settings)
       : releases.length > 0
         ? 'not enough traffic yet for this release to compare'
         : 'no traffic yet for this release';
@@ -191,6 +200,7 @@ function evaluate(input: GateInput, settings: GateSettings): Finding[] {
         check: { slo: h.slo, check: 'budget_remaining', value: h.budgetRemaining, threshold: min, passed, detail: text },
         headline: text,
         severity: -h.budgetRemaining,
+        health: h,
       });
     }
     const max = settings.maxBurnRate;
@@ -202,13 +212,15 @@ function evaluate(input: GateInput, settings: GateSettings): Finding[] {
         check: { slo: h.slo, check: 'burn_rate', value: h.burnRate, threshold: max, passed, detail: text },
         headline: text,
         severity: h.burnRate ?? 0,
+        health: h,
       });
     }
     const firing = h.pageAlertsFiring.length;
     findings.push({
       check: { slo: h.slo, check: 'page_alert', value: firing, threshold: 0, passed: firing === 0, detail: pageAlertDetail(h) },
-      headline: pageAlertHeadline(h, environment),
+      headline: pageAlertDetail(h),
       severity: 0,
+      health: h,
     });
   }
 
@@ -241,12 +253,6 @@ function sortForSummary(findings: Finding[]): Finding[] {
   return [...findings].sort(
     (a, b) => SUMMARY_ORDER.indexOf(a.check.check) - SUMMARY_ORDER.indexOf(b.check.check) || b.severity - a.severity,
   );
-}
-
-/** Most frequent first; ties broken by name so the same evidence always reads the same. */
-function sortCauses(causes: Cause[]): Cause[] {
-  const key = (c: Cause): string => `${c.service}\u0000${c.spanName}\u0000${c.errorType}`;
-  return [...causes].sort((a, b) => b.count - a.count || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /**

@@ -69,7 +69,8 @@ export interface DecisionLog {
   listOverrides(): Promise<StoredOverride[]>;
   /** Argo CD retries a notification; the same (app, environment, revision, config_hash) is stored once. */
   recordDeployment(d: Deployment, receivedAtMs: number): Promise<{ stored: boolean }>;
-  listDeployments(filter: { app?: string; environment?: string }): Promise<Deployment[]>;
+  /** The newest 200 matching deploy events; `fromMs`/`toMs` bound when they were deployed. */
+  listDeployments(filter: { app?: string; environment?: string; fromMs?: number; toMs?: number }): Promise<Deployment[]>;
   /** Starts the overrides cache and the writer. */
   start(): Promise<void>;
   /** Writes what is pending and stops. */
@@ -208,13 +209,14 @@ export function createDecisionLog({ store, log }: { store: LogStore; log: Logger
       return { stored: true };
     },
 
-    async listDeployments({ app = '', environment = '' }) {
+    async listDeployments({ app = '', environment = '', fromMs = 0, toMs = 253_402_300_799_000 }) {
       const rows = await store.query<{ App: string; Environment: string; Service: string; ConfigHash: string; Revision: string; ms: string; Source: string }>(
         `SELECT App, Environment, Service, ConfigHash, Revision, toUnixTimestamp64Milli(DeployedAt) AS ms, Source
          FROM tollgate_deployments FINAL
          WHERE ({app:String} = '' OR App = {app:String}) AND ({environment:String} = '' OR Environment = {environment:String})
+           AND DeployedAt >= fromUnixTimestamp64Milli({fromMs:Int64}) AND DeployedAt < fromUnixTimestamp64Milli({toMs:Int64})
          ORDER BY DeployedAt DESC LIMIT 200`,
-        { app, environment },
+        { app, environment, fromMs, toMs },
       );
       return rows.map((r) => ({ app: r.App, environment: r.Environment, service: r.Service, configHash: r.ConfigHash, revision: r.Revision, deployedAtMs: Number(r.ms), source: r.Source }));
     },

@@ -7,21 +7,22 @@
  * release with bad events asks the store, for what made them bad. The rules are pure
  * (release-history.ts, decide.ts); this is the shell that feeds them.
  */
+import type { AttributionRequest } from '../attribution/index.js';
 import type { SloReader } from '../engine/index.js';
-import { budgetRemaining } from '../slo/math/index.js';
+import { budgetRemaining, parseDurationSeconds } from '../slo/math/index.js';
 import { budgetOf, endMinuteOf, planWindows, sloStatus, windowStartSeconds, withWindow } from '../slo/evaluate/index.js';
 import type { SliCounts } from '../slo/sli/index.js';
 import type { GatePolicy, SloDefinition } from '../slo/spec/index.js';
 import { baselineOf, findRollback, inEnvironment, selectSlos, type Seen } from './release-history.js';
-import type { Cause, GateInput, GateRequest, Override, ReleaseRecord, SloHealth } from './types.js';
+import type { Cause, CheckKind, GateInput, GateRequest, GateVerdict, Override, ReleaseRecord, SloHealth } from './types.js';
 
 /** How far back the gate looks for where a config ran and what ran before it (whole hours: see slo/evaluate/windows.ts). */
 export const RELEASE_LOOKBACK_SECONDS = 7 * 86_400;
 
 export interface EvidenceSources {
   reader: SloReader;
-  /** What made the release's bad events bad, where and while it ran. */
-  causes(request: GateRequest, slos: readonly SloDefinition[], ranIn: readonly Seen[]): Promise<Cause[]>;
+  /** Attribution: the causes of one SLO's bad events over a range (ranked against a baseline). */
+  causes(slo: SloDefinition, request: AttributionRequest): Promise<Cause[]>;
   /** Overrides for this app and environment that have not expired. */
   overrides(request: GateRequest, nowMs: number): Override[];
 }
@@ -88,13 +89,78 @@ export async function gatherEvidence({ sources, slos, policies, request, nowMs }
 }
 
 /**
- * The causes of a release's bad events, where and while it ran: the one read a decision may need
- * from the store, made only for a deny (the words of a deny name its top cause).
+ * The causes of every failed check's bad events (the only reads a decision may need from the
+ * store, made only for a deny: its words name the top cause), in the order `causeAsks` gives.
  */
-export async function withCauses(sources: EvidenceSources, input: GateInput & Gathered): Promise<GateInput & Gathered> {
-  const hasBad = input.releaseRecords.some((r) => r.releaseBad > 0) || (input.ranIn.length > 0 && input.releaseRecords.length === 0);
-  if (!hasBad) return input;
-  return { ...input, causes: await sources.causes(input.request, input.selected, input.ranIn) };
+export async function withCauses(sources: EvidenceSources, input: GateInput & Gathered, verdict: GateVerdict): Promise<GateInput & Gathered> {
+  const asks = causeAsks(input, verdict);
+  const answers = await Promise.all(asks.map((a) => sources.causes(a.slo, a.request)));
+  return { ...input, causes: answers.flat() };
+}
+
+/** What each failed check's causes are read over, in the summary's order of checks. */
+export interface CauseAsk {
+  slo: SloDefinition;
+  check: CheckKind;
+  request: AttributionRequest;
+}
+
+const ASK_ORDER: readonly CheckKind[] = ['release_vs_baseline', 'page_alert', 'budget_remaining', 'burn_rate'];
+
+/**
+ * Rules: a failed release comparison reads the release's events where and while it ran, against
+ * its baseline release; a failed target check reads the target environment's events against the
+ * week before, over the window the check judged: the period for the budget, the burn-rate window
+ * for the burn rate, the long window of the first firing page alert. One ask per SLO, environment
+ * and range. Pure.
+ */
+export function causeAsks(input: GateInput & Gathered, verdict: GateVerdict): CauseAsk[] {
+  const failed = verdict.checks.filter((c) => !c.passed).sort((a, b) => ASK_ORDER.indexOf(a.check) - ASK_ORDER.indexOf(b.check));
+  const asks: CauseAsk[] = [];
+  const seen = new Set<string>();
+  const add = (ask: CauseAsk): void => {
+    const key = JSON.stringify([ask.slo.name, ask.request]);
+    if (seen.has(key)) return;
+    seen.add(key);
+    asks.push(ask);
+  };
+  const endMs = (endMinuteOf(input.nowMs) + 60) * 1000;
+  for (const check of failed) {
+    const slo = input.selected.find((s) => s.name === check.slo);
+    if (slo === undefined) continue;
+    if (check.check === 'release_vs_baseline') {
+      for (const record of input.releaseRecords.filter((r) => r.slo === slo.name)) {
+        const where = input.ranIn.find((s) => s.environment === record.environment && s.service === record.service);
+        if (where === undefined) continue;
+        add({
+          slo, check: check.check,
+          request: {
+            fromMs: where.firstSeconds * 1000, toMs: (where.lastSeconds + 60) * 1000, environment: record.environment,
+            configHash: input.request.configHash,
+            baseline: record.baselineConfigHash === null ? { kind: 'none' } : { kind: 'release', configHash: record.baselineConfigHash },
+          },
+        });
+      }
+      continue;
+    }
+    const health = input.targetHealth.find((h) => h.slo === slo.name);
+    const seconds = check.check === 'budget_remaining'
+      ? planWindows(slo, input.nowMs).periodSeconds
+      : check.check === 'burn_rate'
+        ? secondsOr(health?.burnWindow, 3_600)
+        : secondsOr(health?.pageAlertsFiring[0]?.split('/').at(-1), 3_600);
+    add({
+      slo, check: check.check,
+      request: { fromMs: endMs - seconds * 1000, toMs: endMs, environment: input.request.environment, configHash: null, baseline: 'auto' },
+    });
+  }
+  return asks;
+}
+
+/** A window as SLO files write it (`1h`; an alert key ends with its long window), or the fallback. */
+function secondsOr(text: string | undefined, fallback: number): number {
+  const parsed = parseDurationSeconds(text ?? '');
+  return parsed.ok ? parsed.value : fallback;
 }
 
 /** What gathering found beyond the decision's input: where the release ran and the SLOs selected. */

@@ -21,6 +21,9 @@ export function formatFactor(x: number): string {
   return x >= 1 ? `${Number(x.toFixed(1))}×` : `${Number(x.toPrecision(2))}×`;
 }
 
+/** A factor for a one-line summary: whole from 10 on (`164.4` → `164×`), else as formatFactor. */
+export const formatCompactFactor = (x: number): string => (x >= 10 && x !== Infinity ? `${Math.round(x)}×` : formatFactor(x));
+
 /** `p = 0.24`, `p = 0.0042`, `p = 2.1e-15`; a p-value that underflowed to 0 is shown as a bound, not as 0. */
 export function formatPValue(p: number): string {
   if (p === 0) return 'p < 1e-300';
@@ -41,8 +44,7 @@ export const formatDate = (ms: number): string => new Date(ms).toISOString().sli
 /** `2026-11-20 14:00 UTC`. */
 export const formatDateTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
-/** Config hashes are often 64 hex digits; 12 identify a release as well as git's short hashes do. */
-export const shortHash = (hash: string): string => (hash.length > 12 ? hash.slice(0, 12) : hash);
+export { shortHash } from '../attribution/index.js';
 
-/** `1 check`, `3 checks`. */
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+/** `1 check`, `3 checks`, `1,200 times`. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;

@@ -36,7 +36,7 @@ export function createGateService({ definitions, sources, decisions, publicUrl, 
       let verdict = decide(input);
       // A deny names its top cause: only then are the release's bad events read from the store.
       if (verdict.decision === 'deny' || ('wouldHaveBeen' in verdict && verdict.wouldHaveBeen === 'deny')) {
-        input = await withCauses(sources, input);
+        input = await withCauses(sources, input, verdict);
         verdict = decide(input);
       }
       const decisionId = randomUUID();

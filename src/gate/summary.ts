@@ -4,11 +4,12 @@
  * failed check, and the one-line summary that starts with the decision. Pure string building; `decide` chooses
  * which facts to say.
  */
+import { changeWords } from '../attribution/index.js';
 import {
-  formatCount, formatDate, formatDateTime, formatFactor, formatFractionPercent, formatPValue, formatRatioPercent, plural, shortHash,
+  formatCompactFactor, formatCount, formatDate, formatDateTime, formatFactor, formatFractionPercent, formatPValue, formatRatioPercent, plural, shortHash,
 } from './format.js';
 import type { GateSettings } from './settings.js';
-import type { Cause, Comparison, ComparisonNumbers, Override, ReleaseRecord, SloHealth } from './types.js';
+import type { Cause, CheckKind, Comparison, ComparisonNumbers, Override, ReleaseRecord, SloHealth } from './types.js';
 
 /** "policy needs" or "defaults need": whose threshold it is matters when someone wants to change it. */
 const source = (s: GateSettings, verb: 'need' | 'allow'): string =>
@@ -34,10 +35,35 @@ export function pageAlertDetail(h: SloHealth): string {
   return `${h.slo} is paging: ${plural(n, 'page alert')} firing (${h.pageAlertsFiring.join(', ')})`;
 }
 
-export function pageAlertHeadline(h: SloHealth, environment: string): string {
-  const [first = '', ...rest] = h.pageAlertsFiring;
-  return `${h.slo} is paging in ${environment} (${first}${rest.length > 0 ? ` and ${rest.length} more` : ''})`;
+/**
+ * The headline of an SLO that fails in the target environment, from its failed checks, the
+ * worst first, with the numbers that matter:
+ *   "prod has spent checkout-availability's error budget (−152× left, burning 164× over 1h)"
+ *   "prod has spent cart-availability's error budget (−50 % left, not burning over 1h)"
+ *   "checkout-availability is paging in prod (burning 20× over 1h, 62 % of its budget left)"
+ *   "prod burns checkout-availability's error budget at 14× over 1h (policy allows up to 10×)"
+ *   "prod has 3.2 % of checkout-availability's error budget left (policy needs 10 %)"
+ */
+export function healthHeadline(h: SloHealth, environment: string, failed: ReadonlySet<CheckKind>, s: GateSettings): string {
+  const burning = h.burnRate === null ? '' : h.burnRate === 0 ? `not burning over ${h.burnWindow}` : `burning ${formatCompactFactor(h.burnRate)} over ${h.burnWindow}`;
+  if (failed.has('budget_remaining') && h.budgetRemaining <= 0) {
+    return `${environment} has spent ${h.slo}'s error budget (${budgetLeft(h.budgetRemaining)} left${burning === '' ? '' : `, ${burning}`})`;
+  }
+  if (failed.has('page_alert')) {
+    const budget = h.budgetRemaining <= 0 ? 'budget spent' : `${formatFractionPercent(h.budgetRemaining)} of its budget left`;
+    return `${h.slo} is paging in ${environment} (${burning === '' ? '' : `${burning}, `}${budget})`;
+  }
+  if (failed.has('burn_rate') && h.burnRate !== null) {
+    return `${environment} burns ${h.slo}'s error budget at ${formatCompactFactor(h.burnRate)} over ${h.burnWindow} ` +
+      `(${source(s, 'allow')} up to ${formatFactor(s.maxBurnRate ?? 0)})`;
+  }
+  return `${environment} has ${formatFractionPercent(h.budgetRemaining)} of ${h.slo}'s error budget left ` +
+    `(${source(s, 'need')} ${formatFractionPercent(s.minBudgetRemainingFraction ?? 0)})`;
 }
+
+/** What is left of a budget: "−50 %" of it, or "−152×" once it is ten budgets or more overspent. */
+const budgetLeft = (remaining: number): string =>
+  remaining <= -10 ? `−${formatCompactFactor(-remaining)}` : remaining < 0 ? `−${formatFractionPercent(-remaining)}` : formatFractionPercent(remaining);
 
 /** "fails 5.0 % of checkout-availability events" or "is slow on 12.0 % of checkout-latency events". */
 const releaseShare = (r: ReleaseRecord, ratio: number): string =>
@@ -64,20 +90,30 @@ export const noBaselineDetail = (r: ReleaseRecord): string => `in ${r.environmen
 export const releaseHeadline = (r: ReleaseRecord, c: ComparisonNumbers): string =>
   `in ${r.environment} this release ${releaseShare(r, c.releaseRatio)} (baseline ${formatRatioPercent(c.baselineRatio)})`;
 
-/** "this release is no worse than its baseline in staging (0.1 % vs 0.1 %)". */
-export const releaseOkHeadline = (r: ReleaseRecord, c: ComparisonNumbers): string =>
-  `this release is no worse than its baseline in ${r.environment} ` +
-  `(${formatRatioPercent(c.releaseRatio)} vs ${formatRatioPercent(c.baselineRatio)} of ${r.slo} events)`;
+/**
+ * Why a compared release passes, never "no worse" when its numbers are worse:
+ *   "this release is no worse than its baseline in staging (0.1 % vs 0.2 % of search-latency events)"
+ *   "5.0 % vs 0.1 % of checkout-availability events in staging, on 20 events, is not significant yet"
+ *   "1.5 % vs 1.0 % of checkout-availability events in staging is within the defaults' 2×"
+ */
+export function releaseOkHeadline(r: ReleaseRecord, c: ComparisonNumbers, s: GateSettings): string {
+  const numbers = `${formatRatioPercent(c.releaseRatio)} vs ${formatRatioPercent(c.baselineRatio)} of ${r.slo} events`;
+  if (c.releaseRatio <= c.baselineRatio) return `this release is no worse than its baseline in ${r.environment} (${numbers})`;
+  if (c.exceedsMaxIncrease) return `${numbers} in ${r.environment}, on ${formatCount(r.releaseTotal)} events, is not significant yet`;
+  return `${numbers} in ${r.environment} is within ${s.policyName === null ? "the defaults'" : "the policy's"} ${formatFactor(s.compare.maxRatioIncrease)}`;
+}
 
-/** For the summary: "OAuthTokenExpiredError in POST /charge", with the service when it is not the failing one. */
-export const causeHeadline = (cause: Cause, service: string): string =>
-  `${cause.errorType} in ${cause.service === service ? '' : `${cause.service} `}${cause.spanName}`;
+/** For the summary: "top cause TypeError in GET /api/items/{id}, new in 3f9a2c1d4e5b". */
+export const causeHeadline = (cause: Cause): string => `top cause ${cause.headline}${changeWords(cause)}`;
 
+/** For the reasons: the cause with its numbers and an example to open. */
 export function causeDetail(cause: Cause): string {
   const example = cause.exampleTraceIds[0];
+  const budget = cause.budgetShare === null ? '' : `, ${formatFractionPercent(cause.budgetShare)} of its error budget`;
+  const baseline = cause.baselineCount === null ? '' : cause.baselineCount === 0 ? '; none in its baseline' : `; ${plural(cause.baselineCount, 'time')} in its baseline`;
   return (
-    `top cause: ${cause.errorType} in ${cause.service} ${cause.spanName}, ${formatCount(cause.count)} times ` +
-    `(${formatFractionPercent(cause.share)} of this release's bad events)${example === undefined ? '' : `; example trace ${example}`}`
+    `top cause of ${cause.slo}'s bad events: ${cause.headline}, ${plural(cause.count, 'time')} ` +
+    `(${formatFractionPercent(cause.share)} of them${budget})${baseline}${example === undefined ? '' : `; example trace ${example}`}`
   );
 }
 

@@ -3,6 +3,7 @@
  * What the release gate's decision takes and returns. Everything is plain data: the I/O shell gathers the
  * evidence (SLO state, per-`config_hash` counts, top errors, overrides) and the clock reading, `decide` answers.
  */
+import type { AttributedCause } from '../attribution/index.js';
 import type { CompareSettings, GatePolicy } from '../slo/spec/index.js';
 
 export type { CompareSettings, GatePolicy };
@@ -48,17 +49,11 @@ export interface ReleaseRecord {
   baselineTotal: number;
 }
 
-/** One of the release's most frequent errors, with evidence a person can open. */
-export interface Cause {
-  service: string;
-  spanName: string;
-  errorType: string;
-  count: number;
-  /** 0..1 of the release's bad events. */
-  share: number;
-  exampleTraceIds: string[];
-  exampleLogLines: string[];
-}
+/**
+ * A cause of a failed check's bad events, from attribution (the SLO's own bad events, ranked
+ * against the release's baseline or the week before), with the SLO it burned.
+ */
+export type Cause = AttributedCause & { slo: string };
 
 /** An audited, time-boxed break-glass override. */
 export interface Override {
@@ -80,7 +75,10 @@ export interface GateInput {
   releaseRecords: ReleaseRecord[];
   /** Set when this config_hash ran healthy in the target environment before: deploying it again is a rollback. */
   rollback: { configHash: string; environment: string; lastHealthyAtMs: number } | null;
-  /** The release's top errors, as gathered by the shell. */
+  /**
+   * Causes of the failed checks' bad events, ranked by attribution (new and grown first), the
+   * summary's check first; gathered by the shell only for a deny.
+   */
   causes: Cause[];
   /** Break-glass overrides; `decide` itself ignores expired ones and those for other config hashes. */
   overrides: Override[];

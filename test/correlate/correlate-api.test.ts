@@ -234,8 +234,17 @@ describe('GET /v1/releases/{config_hash}', () => {
       { slo: 'checkout-availability', service: 'checkout', environment: 'prod', release: { total: 40, bad: 0, ratio: 0 }, baseline: { config_hash: 'cfg-old', total: 60, bad: 0, ratio: 0 } },
       { slo: 'checkout-availability', service: 'checkout', environment: 'staging', release: { total: 100, bad: 10, ratio: 0.1 }, baseline: { config_hash: 'cfg-old', total: 200, bad: 2, ratio: 0.01 } },
     ]);
-    expect(r.top_errors).toEqual([expect.objectContaining({ service: 'checkout', span_name: 'POST /checkout', error_type: 'PaymentDeclinedError', count: 10, share: 1 })]);
-    expect(r.top_errors[0]!.example_trace_ids).toHaveLength(3);
+    // What burned checkout-availability while cfg-new ran in staging: its own failed server spans, absent from the baseline.
+    expect(r.causes).toEqual([expect.objectContaining({
+      slo: 'checkout-availability', environment: 'staging', kind: 'error', service: 'checkout', span_name: 'POST /checkout',
+      error_type: 'PaymentDeclinedError', count: 10, share: 1, change: 'new', baseline_count: 0,
+      headline: 'PaymentDeclinedError in POST /checkout',
+    })]);
+    expect(r.causes[0]!.example_trace_ids).toHaveLength(3);
+    // Its share of the 30-day budget in each environment: bad events ÷ (all events there × 0.1 %).
+    expect(r.budget.map((b) => [b.environment, b.bad_events, b.budget_share])).toEqual([
+      ['prod', 0, 0], ['staging', 10, 10 / (300 * 0.001)],
+    ]);
     expect(r.deployments).toEqual([{ app: 'shop', environment: 'staging', service: 'checkout', revision: 'r2', time: new Date(now - 121 * MIN).toISOString() }]);
   });
 
@@ -243,8 +252,8 @@ describe('GET /v1/releases/{config_hash}', () => {
     const { body: r } = await get<ReleaseDetail>('/v1/releases/cfg-old?environment=staging');
     expect(r.environments.map((e) => [e.environment, e.spans, e.baseline])).toEqual([['staging', 200, null]]);
     expect(r.slis).toEqual([{ slo: 'checkout-availability', service: 'checkout', environment: 'staging', release: { total: 200, bad: 2, ratio: 0.01 }, baseline: null }]);
-    // Errors of every span kind count as causes, as in the gate: 2 server spans and 50 client spans.
-    expect(r.top_errors.map((e) => [e.span_name, e.count])).toEqual([['POST payments', 50], ['POST /checkout', 2]]);
+    // Only what checkout-availability counts as bad: its 2 failed server spans, not the 50 failed client spans.
+    expect(r.causes.map((e) => [e.span_name, e.error_type, e.count, e.change])).toEqual([['POST /checkout', 'failed', 2, 'no_baseline']]);
   });
 
   it('answers 404 for a config never seen', async () => {

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createCorrelateRoutes } from '../../src/api/correlate-routes.js';
+import { createAttributionService } from '../../src/attribution/index.js';
 import { hashToken, loadTokens } from '../../src/auth/index.js';
 import type { SloReader, SloRegistry } from '../../src/engine/index.js';
 import type { Store } from '../../src/store/index.js';
@@ -27,7 +28,8 @@ const reader: SloReader = {
   ledgerOf: () => undefined,
   ledgerFromTable: async () => undefined,
 };
-const app = createCorrelateRoutes({ store: emptyStore, registry, engine: { evaluateAll: async () => [], reader }, tokens });
+const attribution = createAttributionService({ store: emptyStore, reader });
+const app = createCorrelateRoutes({ store: emptyStore, registry, engine: { evaluateAll: async () => [], reader }, attribution, tokens });
 const ask = (path: string, token?: string) =>
   app.request(path, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 

@@ -36,7 +36,7 @@ const quietChecks = (): Check[] => [
   availabilityChecks()[2]!,
 ];
 const TOP_CAUSE_DETAIL =
-  "top cause: OAuthTokenExpiredError in checkout POST /charge, 412 times (82.4 % of this release's bad events); example trace 4bf92f3577b34da6a3ce929d0e0e4736";
+  "top cause of checkout-availability's bad events: OAuthTokenExpiredError in POST /charge, 412 times (82.4 % of them, 41.2 % of its error budget); none in its baseline; example trace 4bf92f3577b34da6a3ce929d0e0e4736";
 const ROLLBACK = { configHash: '7f3a9c', environment: 'prod', lastHealthyAtMs: Date.UTC(2026, 10, 20, 9, 30) };
 const ROLLBACK_REASON =
   'this config (7f3a9c) ran healthy in prod until 2026-11-20 09:30 UTC: deploying it again is a rollback, and an error-budget policy halts changes, not fixes';
@@ -45,7 +45,8 @@ const NO_POLICY_REASON =
   'a release fails its comparison above 2× its baseline at p < 0.01 with 100 events each, and no data means allow';
 
 const spentBudget = (): GateInput => ({ ...goodRelease(), targetHealth: [{ ...availabilityHealth(), budgetRemaining: 0.03 }, latencyHealth()] });
-const worseInStaging = (): GateInput => ({ ...goodRelease(), releaseRecords: [worseStagingRecord()], causes: [cartTimeoutCause(), tokenExpiredCause()] });
+// Causes come ranked by attribution: the new one first, though the steady one is not far behind.
+const worseInStaging = (): GateInput => ({ ...goodRelease(), releaseRecords: [worseStagingRecord()], causes: [tokenExpiredCause(), cartTimeoutCause()] });
 const noDataAnywhere = (): GateInput => ({ ...goodRelease(), targetHealth: [quietHealth()], releaseRecords: [lowTrafficCanaryRecord()] });
 
 describe('decide', () => {
@@ -66,7 +67,7 @@ describe('decide', () => {
       input: worseInStaging(),
       expected: {
         decision: 'deny',
-        summary: 'deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge',
+        summary: 'deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge, new in cfg-v2',
         reasons: [WORSE_DETAIL, TOP_CAUSE_DETAIL],
         checks: [...availabilityChecks(), ...latencyChecks(), worseStagingCheck()],
         topCauses: [tokenExpiredCause(), cartTimeoutCause()],
@@ -146,7 +147,7 @@ describe('decide', () => {
       input: spentBudget(),
       expected: {
         decision: 'deny',
-        summary: 'deny: checkout-availability has 3 % of its error budget left (policy needs 15 %)',
+        summary: "deny: prod has 3 % of checkout-availability's error budget left (policy needs 15 %)",
         reasons: ['checkout-availability has 3 % of its error budget left (policy needs 15 %)'],
         checks: [
           { ...availabilityChecks()[0]!, value: 0.03, passed: false, detail: 'checkout-availability has 3 % of its error budget left (policy needs 15 %)' },
@@ -185,7 +186,7 @@ describe('decide', () => {
         summary: 'allow: break-glass override by alice until 2026-11-21 14:00 UTC: INC-4711 hotfix for failing refunds',
         reasons: [
           'break-glass override ovr-17 by alice, valid until 2026-11-21 14:00 UTC: INC-4711 hotfix for failing refunds',
-          'without the override: deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge',
+          'without the override: deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge, new in cfg-v2',
         ],
         checks: [...availabilityChecks(), ...latencyChecks(), worseStagingCheck()],
       },
@@ -198,7 +199,7 @@ describe('decide', () => {
         basis: 'dry_run',
         wouldHaveBeen: 'deny',
         summary:
-          'dry run: would deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge',
+          'dry run: would deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge, new in cfg-v2',
         reasons: ['dry run: policy checkout-prod records this decision but does not block the release', WORSE_DETAIL, TOP_CAUSE_DETAIL],
         checks: [...availabilityChecks(), ...latencyChecks(), worseStagingCheck()],
       },
@@ -226,7 +227,7 @@ describe('decide', () => {
       input: { ...goodRelease(), policy: null, targetHealth: [{ ...availabilityHealth(), budgetRemaining: 0 }], releaseRecords: [] },
       expected: {
         decision: 'deny',
-        summary: 'deny: checkout-availability has 0 % of its error budget left (defaults need some); no gate policy matched; defaults applied',
+        summary: "deny: prod has spent checkout-availability's error budget (0 % left, burning 0.8× over 1h); no gate policy matched; defaults applied",
         reasons: [NO_POLICY_REASON, 'checkout-availability has 0 % of its error budget left (defaults need some)'],
         checks: [
           { ...availabilityChecks()[0]!, value: 0, threshold: 0, passed: false, detail: 'checkout-availability has 0 % of its error budget left (defaults need some)' },
@@ -240,7 +241,7 @@ describe('decide', () => {
       input: { ...goodRelease(), targetHealth: [{ ...availabilityHealth(), pageAlertsFiring: ['checkout-availability/page/5m/1h'] }, latencyHealth()] },
       expected: {
         decision: 'deny',
-        summary: 'deny: checkout-availability is paging in prod (checkout-availability/page/5m/1h)',
+        summary: 'deny: checkout-availability is paging in prod (burning 0.8× over 1h, 62 % of its budget left)',
         reasons: ['checkout-availability is paging: 1 page alert firing (checkout-availability/page/5m/1h)'],
         checks: [
           ...availabilityChecks().slice(0, 2),
@@ -256,7 +257,7 @@ describe('decide', () => {
       input: { ...goodRelease(), targetHealth: [{ ...availabilityHealth(), burnRate: 14.4 }], releaseRecords: [] },
       expected: {
         decision: 'deny',
-        summary: 'deny: checkout-availability burns its error budget at 14.4× over 1h (policy allows up to 2.5×)',
+        summary: "deny: prod burns checkout-availability's error budget at 14× over 1h (policy allows up to 2.5×)",
         reasons: ['checkout-availability burns its error budget at 14.4× over 1h (policy allows up to 2.5×)'],
         checks: [
           availabilityChecks()[0]!,
@@ -281,7 +282,7 @@ describe('decide', () => {
       };
       const verdict = decide(input);
       expect(verdict.summary).toBe(
-        'deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge; 4 more checks failed',
+        'deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge, new in cfg-v2; 4 more checks failed',
       );
       expect(verdict.reasons).toEqual([
         WORSE_DETAIL,
@@ -293,17 +294,19 @@ describe('decide', () => {
       ]);
       const { targetHealth } = input;
       expect(decide({ ...input, releaseRecords: [] }).summary).toBe(
-        'deny: checkout-availability is paging in prod (checkout-availability/page/5m/1h); 3 more checks failed',
+        // Every failed check of the SLO it leads with is in its one phrase; only the other SLO's check is counted.
+        'deny: checkout-availability is paging in prod (burning 14× over 1h, 10 % of its budget left); top cause OAuthTokenExpiredError in POST /charge, new in cfg-v2; 1 more check failed',
       );
       expect(decide({ ...input, releaseRecords: [], targetHealth: targetHealth.map((h) => ({ ...h, pageAlertsFiring: [] })) }).summary).toBe(
-        'deny: checkout-latency has 5 % of its error budget left (policy needs 15 %); 2 more checks failed',
+        "deny: prod has 5 % of checkout-latency's error budget left (policy needs 15 %); 2 more checks failed",
       );
     });
 
-    it('names the service of a top cause outside the failing one', () => {
-      const input = { ...worseInStaging(), causes: [{ ...tokenExpiredCause(), service: 'payments' }] };
+    it("names the top cause of the SLO whose check it leads with, and a grown cause as grown", () => {
+      const latencyCause = { ...cartTimeoutCause(), slo: 'checkout-latency', kind: 'slow' as const, headline: 'slow GET /cart: 91 % of its time in inventory GET /stock', change: 'new' as const };
+      const input = { ...worseInStaging(), causes: [latencyCause, { ...tokenExpiredCause(), change: 'grew' as const }] };
       expect(decide(input).summary).toBe(
-        'deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in payments POST /charge',
+        'deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge, grew',
       );
     });
 
@@ -328,7 +331,7 @@ describe('decide', () => {
       const verdict = decide({ ...worseInStaging(), rollback: ROLLBACK });
       expect(verdict).toMatchObject({
         decision: 'deny',
-        summary: 'deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge',
+        summary: 'deny: in staging this release fails 5.0 % of checkout-availability events (baseline 0.1 %); top cause OAuthTokenExpiredError in POST /charge, new in cfg-v2',
         reasons: [
           WORSE_DETAIL,
           TOP_CAUSE_DETAIL,
@@ -396,10 +399,10 @@ describe('decide', () => {
   });
 
   describe('evidence', () => {
-    it('returns at most five causes, most frequent first', () => {
+    it("returns at most five causes, in attribution's order (new and grown first, not by count)", () => {
       const causes = [1, 50, 7, 300, 20, 4].map((count, i) => ({ ...cartTimeoutCause(), errorType: `Error${i}`, count }));
       const verdict = decide({ ...worseInStaging(), causes });
-      expect(verdict.decision === 'deny' ? verdict.topCauses.map((c) => c.count) : []).toEqual([300, 50, 20, 7, 4]);
+      expect(verdict.decision === 'deny' ? verdict.topCauses.map((c) => c.count) : []).toEqual([1, 50, 7, 300, 20]);
     });
 
     it('allows a release with no traffic anywhere yet when prod itself is healthy: prod has data', () => {

@@ -67,23 +67,40 @@ export const worseStagingRecord = (): ReleaseRecord => ({ ...stagingRecord(), re
 export const lowTrafficCanaryRecord = (): ReleaseRecord => ({ ...stagingRecord(), environment: 'canary', releaseBad: 1, releaseTotal: 40 });
 
 export const tokenExpiredCause = (): Cause => ({
+  slo: 'checkout-availability',
+  kind: 'error',
   service: 'checkout',
-  spanName: 'POST /charge',
+  operation: 'POST /charge',
   errorType: 'OAuthTokenExpiredError',
+  dependency: '',
+  dependencyOperation: '',
+  labels: {},
   count: 412,
   share: 0.824,
+  budgetShare: 0.412,
+  firstSeenMs: Date.UTC(2026, 10, 20, 12, 0),
+  lastSeenMs: Date.UTC(2026, 10, 20, 13, 55),
+  configHashes: ['cfg-v2'],
   exampleTraceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'],
   exampleLogLines: ['oauth: token expired for client checkout-api'],
+  timeShare: null,
+  baselineCount: 0,
+  change: 'new',
+  headline: 'OAuthTokenExpiredError in POST /charge',
 });
 
 export const cartTimeoutCause = (): Cause => ({
   ...tokenExpiredCause(),
-  spanName: 'GET /cart',
+  operation: 'GET /cart',
   errorType: 'UpstreamTimeoutError',
   count: 61,
   share: 0.122,
+  budgetShare: 0.061,
   exampleTraceIds: ['a3ce929d0e0e47364bf92f3577b34da6'],
   exampleLogLines: ['cart: upstream timed out after 2s'],
+  baselineCount: 58,
+  change: 'steady',
+  headline: 'UpstreamTimeoutError in GET /cart',
 });
 
 export const aliceOverride = (): Override => ({

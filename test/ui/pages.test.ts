@@ -163,7 +163,14 @@ describe('/slos/{name}', () => {
     );
 
     const releaseRows = await page.$$eval('table.releases tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.dataset['value'] ?? td.textContent ?? '')));
-    expect(releaseRows.map((r) => [r[0], Number(r[1]), Number(r[2])])).toEqual(status.releases.map((r) => [r.config_hash, r.total, r.bad]));
+    expect(releaseRows.map((r) => [r[0], Number(r[2]), Number(r[3])])).toEqual(status.releases.map((r) => [r.config_hash, r.total, r.bad]));
+    // Each release's share of the budget is its bad events over the period's budget in events, exactly.
+    const periodTotal = status.windows[status.period]!.total;
+    expect(releaseRows.map((r) => Number(r[5]))).toEqual(status.releases.map((r) => r.bad / (periodTotal * status.error_budget_fraction)));
+    // What burned the budget, and a marker on the charts at each release's first minute.
+    expect(await page.locator('#slo-causes article').count()).toBeGreaterThan(0);
+    expect(await page.locator('ul.markers li').count()).toBeGreaterThan(0);
+    expect(Number(await page.getAttribute('.charts figure.chart', 'data-markers'))).toBeGreaterThan(0);
     expect(status.releases.map((r) => r.config_hash)).toEqual(expect.arrayContaining([scenario.current, scenario.good, scenario.bad]));
 
     // The gate's decisions about checkout, each linking to its page.
@@ -277,7 +284,8 @@ describe('/releases/{config_hash}', () => {
     const release = await loadWithAnswer<{
       environments: Array<{ environment: string; spans: number; error_ratio: number | null; baseline: { config_hash: string; error_ratio: number | null } | null }>;
       slis: Array<{ slo: string; release: { ratio: number | null }; baseline: { ratio: number | null } | null }>;
-      top_errors: unknown[];
+      causes: Array<{ headline: string; change: string }>;
+      budget: Array<{ slo: string; environment: string; bad_events: number; budget_share: number | null }>;
     }>(page, `${tg.apiUrl}/releases/${scenario.bad}`, `/v1/releases/${scenario.bad}`);
     const envRows = await page.$$eval('table.environments tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.dataset['value'] ?? td.textContent ?? '')));
     expect(envRows.map((r) => [r[0], Number(r[2]), Number(r[3]), r[6]])).toEqual(
@@ -288,7 +296,13 @@ describe('/releases/{config_hash}', () => {
     expect(sliRows.map((r) => [r[0], Number(r[2]), r[3] === '—' ? null : Number(r[3])])).toEqual(
       release.slis.map((s) => [s.slo, s.release.ratio, s.baseline?.ratio ?? null]),
     );
-    expect(await page.locator('#top-errors article').count()).toBe(release.top_errors.length);
+    // What burned the budget, as the API ranked it, and the release's share of each SLO's budget.
+    expect(release.causes.length).toBeGreaterThan(0);
+    expect(await page.locator('#release-causes article h3').allInnerTexts()).toEqual(
+      release.causes.map((c, i) => `${i + 1}. ${c.change === 'new' ? 'new ' : c.change === 'grew' ? 'grew ' : ''}${c.headline}${' (' + (c as { slo?: string }).slo + ')'}`));
+    const budgetRows = await page.$$eval('table.budget tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.dataset['value'] ?? td.textContent ?? '')));
+    expect(budgetRows.map((r) => [r[0], r[1], Number(r[2]), r[3] === '' ? null : Number(r[3])])).toEqual(
+      release.budget.map((b) => [b.slo, b.environment, b.bad_events, b.budget_share]));
     await screenshot(page, 'release');
     expect(errors).toEqual([]);
   });

@@ -13,5 +13,5 @@ export { spanRollupQuery, fitsSpanRollup } from './span-rollup.js';
 export type { RollupSlo, SpanRollupQuery, RollupRow } from './span-rollup.js';
 export { sliPredicate, type LogFacts, type LogSliPredicate, type RawSpanFacts, type SpanFacts, type SpanSliPredicate, type Verdict } from './facts-match.js';
 export { sliMinutesQuery, type Granularity, type MinuteRow, type MinutesQuery } from './minutes.js';
-export { metricMinutesQuery, METRIC_NEIGHBOUR_SECONDS } from './metric-sli.js';
+export { metricBadBySeriesQuery, metricMinutesQuery, METRIC_NEIGHBOUR_SECONDS } from './metric-sli.js';
 export { sliQuery } from './pick.js';

@@ -91,6 +91,59 @@ GROUP BY m, environment, config_hash`,
 }
 
 /**
+ * A metric SLI's bad events over [fromMinute, toMinute] by series, for attribution: the series'
+ * labels without those its selectors match on (so a good counter's series and its total's line up
+ * by what varies, e.g. route and method), with the same counting rule as `metricMinutesQuery`.
+ * Optionally one environment and one config_hash. Rows: labels, bad, first and last minute with
+ * bad events, and the config_hashes involved.
+ */
+export function metricBadBySeriesQuery(
+  slo: SloDefinition,
+  fromMinute: number,
+  toMinute: number,
+  environment: string | null,
+  configHash: string | null,
+): { sql: string; params: Record<string, unknown> } {
+  const base: Record<string, unknown> = { service: slo.service, scanFrom: fromMinute - METRIC_NEIGHBOUR_SECONDS, from: fromMinute, to: toMinute };
+  base['selectorLabels'] = selectorLabels(slo);
+  const labels = `\n    mapFilter((k, v) -> NOT has({selectorLabels:Array(String)}, k), Attributes) AS Labels,`;
+  const { inner, params, total, bad } = metricPoints(slo, base, GAP_RULE, labels);
+  const where = [`Minute >= toDateTime({from:UInt32})`];
+  if (environment !== null) {
+    params['environment'] = environment;
+    where.push('environment = {environment:String}');
+  }
+  if (configHash !== null) {
+    params['configHash'] = configHash;
+    where.push('config_hash = {configHash:String}');
+  }
+  return {
+    sql: `SELECT labels, sum(bad) AS bad, toUInt32(minIf(m, bad > 0)) AS first_minute, toUInt32(maxIf(m, bad > 0)) AS last_minute,
+  arrayFilter(h -> h.2 > 0, groupArray((config_hash, bad))) AS hashes
+FROM (
+  SELECT Labels AS labels, toUInt32(Minute) AS m, config_hash,
+    toFloat64(sumIf(${total.value}, ${total.where === '' ? '1' : total.where})) AS total, toFloat64(${bad.perGroup}) AS bad
+  FROM (${inner})
+  WHERE ${where.join(' AND ')}
+  GROUP BY labels, m, config_hash
+)
+GROUP BY labels
+HAVING bad > 0
+ORDER BY bad DESC
+LIMIT 2000`,
+    params,
+  };
+}
+
+/** The labels an SLI's selectors match on: equal on every series read, so they say nothing about a cause. */
+function selectorLabels(slo: SloDefinition): string[] {
+  const sli = slo.sli;
+  if (sli.kind === 'metric-ratio') return [...new Set([...Object.keys(sli.total.matchers), ...Object.keys(sli.numerator.matchers)])];
+  if (sli.kind === 'metric-histogram') return Object.keys(sli.histogram.matchers);
+  return [];
+}
+
+/**
  * What becomes of a point whose series has no previous point in reach. The windowed query looks as
  * far back as its scan goes (one longest window); recording looks one hour before each point.
  */
@@ -115,13 +168,13 @@ interface MetricPoints {
   bad: { windowed: (inWindow: string) => string; perGroup: string };
 }
 
-function metricPoints(slo: SloDefinition, base: Record<string, unknown>, rule: NeighbourRule): MetricPoints {
+function metricPoints(slo: SloDefinition, base: Record<string, unknown>, rule: NeighbourRule, labels = ''): MetricPoints {
   const sli = slo.sli;
   switch (sli.kind) {
     case 'metric-ratio':
-      return counterRatioPoints(sli.total, sli.numerator, sli.counts, base, rule);
+      return counterRatioPoints(sli.total, sli.numerator, sli.counts, base, rule, labels);
     case 'metric-histogram':
-      return histogramPoints(sli.histogram, sli.thresholdMs, base, rule);
+      return histogramPoints(sli.histogram, sli.thresholdMs, base, rule, labels);
     case 'spans':
     case 'logs':
     case 'promql':
@@ -148,13 +201,14 @@ function counterRatioPoints(
   counts: 'good' | 'bad',
   base: Record<string, unknown>,
   rule: NeighbourRule,
+  labels: string,
 ): MetricPoints {
   const params: Record<string, unknown> = { ...base, totalMetric: total.metric, numeratorMetric: numerator.metric };
   // Both selectors are functions of the series identity only (name + data point attributes), so
   // filtering on them before the window function drops whole series, never single points.
   const isTotal = selectorCondition('total', total, params);
   const isNumerator = selectorCondition('numerator', numerator, params);
-  const inner = `SELECT ConfigHash AS config_hash, Environment AS environment,
+  const inner = `SELECT ConfigHash AS config_hash, Environment AS environment,${labels}
     toStartOfMinute(TimeUnix) AS Minute,
     ${isTotal} AS IsTotal,
     ${isNumerator} AS IsNumerator,
@@ -213,6 +267,7 @@ function histogramPoints(
   thresholdMs: number,
   base: Record<string, unknown>,
   rule: NeighbourRule,
+  labels: string,
 ): MetricPoints {
   const params: Record<string, unknown> = {
     ...base,
@@ -229,7 +284,7 @@ function histogramPoints(
   // absorbs float noise of the unit conversion; distinct bounds are never that close.
   const threshold = `multiIf(MetricUnit = 's', {thresholdS:Float64}, MetricUnit = 'us', {thresholdUs:Float64}, MetricUnit = 'ns', {thresholdNs:Float64}, {thresholdMs:Float64})`;
   const good = `toInt64(arraySum(arraySlice(BucketCounts, 1, arrayCount(b -> b <= ${threshold} * (1 + 1e-9), ExplicitBounds))))`;
-  const inner = `SELECT ConfigHash AS config_hash, Environment AS environment,
+  const inner = `SELECT ConfigHash AS config_hash, Environment AS environment,${labels}
     toStartOfMinute(TimeUnix) AS Minute,
     ${good} AS Good,
     lagInFrame(toUInt8(1), 1, toUInt8(0)) OVER series AS HasPrevious,

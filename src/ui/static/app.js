@@ -156,7 +156,7 @@ export function setTitle(title) {
 
 /** Replaces the page's content. */
 export function show(...nodes) {
-  document.getElementById('content').replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
+  document.getElementById('content').replaceChildren(...nodes.flat(Infinity).filter((n) => n !== null && n !== undefined && n !== false));
 }
 
 export function emptyState(title, hint) {
@@ -209,18 +209,35 @@ export const traceHref = (id) => `/traces/${encodeURIComponent(id)}`;
 export const decisionHref = (id) => `/decisions/${encodeURIComponent(id)}`;
 
 /**
- * A release's failures grouped by error type (the gate's top causes, a release's top errors): each
- * with its share, example traces linked, and example log lines.
+ * Causes from attribution (the gate's top causes, a release's and an SLO's): each with its one-line
+ * headline, whether it is new or grew against the baseline, its count and shares, when and in
+ * which releases it was seen, example traces linked, and example log lines.
  */
-export function errorCauses(causes, { id, empty }) {
+export function causeList(causes, { id, empty, of = 'bad events' }) {
   if (causes.length === 0) return emptyState(empty);
-  return h('div', { id }, causes.map((c, i) => h('article', { class: 'cause' },
-    h('h3', null, `${i + 1}. ${c.error_type}`, h('span', { class: 'muted' }, ` in ${c.span_name} (${c.service})`)),
-    h('p', null, `${fmtCount(c.count)} failed spans, ${fmtPercent(c.share)} of this release's failures.`),
+  const changeBadge = (c) => (c.change === 'new' ? stateBadge('new', 'bad') : c.change === 'grew' ? stateBadge('grew', 'warn') : null);
+  return h('div', { id }, causes.map((c, i) => h('article', { class: 'cause', 'data-change': c.change },
+    h('h3', null, `${i + 1}. `, changeBadge(c), changeBadge(c) ? ' ' : null, c.headline, c.slo ? h('span', { class: 'muted' }, ` (${c.slo})`) : null),
+    h('p', null,
+      `${fmtCount(c.count)} ${of}, ${fmtPercent(c.share)} of them`,
+      c.budget_share === null || c.budget_share === undefined ? '' : `, ${fmtPercent(c.budget_share)} of the error budget`,
+      c.baseline_count === null || c.baseline_count === undefined ? '.' : `; ${fmtCount(c.baseline_count)} in the baseline.`),
+    h('p', { class: 'muted' }, `seen ${fmtTime(c.first_seen)} – ${fmtTime(c.last_seen)}`,
+      c.config_hashes.length === 0 ? null : [' in ', c.config_hashes.map((hash, j) => [j > 0 ? ', ' : null, link(releaseHref(hash), shortHash(hash), { class: 'mono', title: hash })])]),
     c.example_trace_ids.length === 0 ? null : h('p', null, 'Example traces: ',
       c.example_trace_ids.map((traceId, j) => [j > 0 ? ', ' : null, link(traceHref(traceId), traceId.slice(0, 12), { class: 'mono trace-link', title: `trace ${traceId}`, 'aria-label': `trace ${traceId}` })])),
     c.example_log_lines.length === 0 ? null : h('ul', { class: 'log-lines', 'aria-label': 'Example log lines' }, c.example_log_lines.map((l) => h('li', null, l))),
   )));
+}
+
+/** Release markers under a chart, as text: what the vertical lines on it are. */
+export function markerList(markers) {
+  if (markers.length === 0) return null;
+  return h('ul', { class: 'markers', 'aria-label': 'Release markers' }, markers.map((m) => h('li', { 'data-kind': m.kind },
+    m.kind === 'deploy' ? 'deployed ' : 'first seen ',
+    link(releaseHref(m.config_hash), shortHash(m.config_hash), { class: 'mono', title: m.config_hash }),
+    ` in ${m.environment}, ${fmtTime(m.time)}`,
+    m.kind === 'deploy' ? h('span', { class: 'muted' }, ` (${m.app} ${m.revision})`) : null)));
 }
 
 /** The URL path after `prefix`, decoded: `/slos/checkout-availability` → `checkout-availability`. */

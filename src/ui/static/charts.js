@@ -5,15 +5,34 @@ import { h } from './app.js';
 /**
  * A time chart in a <figure>. `time`: unix seconds; `series`: [{label, values, color, dash?, format?, points? (non-null count)}];
  * `thresholds`: [{label, value, color}] drawn as dashed horizontal lines; `yFormat(v)` for the axis;
- * `yRange(min, max)` → [lo, hi]. The canvas gets a text alternative (`summary`).
+ * `yRange(min, max)` → [lo, hi]; `markers`: [{time (ISO), kind: deploy|first_seen}] drawn as vertical lines
+ * (deploys solid, first-seen dotted). The canvas gets a text alternative (`summary`).
  */
-export function timeChart({ title, note, time, series, thresholds = [], yFormat = (v) => String(v), yRange, summary, height = 260 }) {
+export function timeChart({ title, note, time, series, thresholds = [], yFormat = (v) => String(v), yRange, summary, height = 260, markers = [] }) {
   const body = h('div', { class: 'chart-body' });
   const figure = h('figure', { class: 'chart' }, h('figcaption', null, title, note ? h('span', { class: 'muted' }, ` — ${note}`) : null), body);
   const data = [time, ...series.map((s) => s.values), ...thresholds.map((t) => time.map(() => t.value))];
+  const markerSeconds = markers.map((m) => ({ x: Date.parse(m.time) / 1000, kind: m.kind })).filter((m) => m.x >= time[0] && m.x <= time.at(-1));
+  const drawMarkers = (u) => {
+    const { ctx } = u;
+    const { top, height: h2 } = u.bbox;
+    ctx.save();
+    for (const m of markerSeconds) {
+      const x = Math.round(u.valToPos(m.x, 'x', true));
+      ctx.strokeStyle = m.kind === 'deploy' ? '#24292f' : '#6e7781';
+      ctx.lineWidth = 1;
+      ctx.setLineDash(m.kind === 'deploy' ? [] : [2, 3]);
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + h2);
+      ctx.stroke();
+    }
+    ctx.restore();
+  };
   const opts = {
     width: 600,
     height,
+    hooks: { draw: [drawMarkers] },
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
     scales: { x: { time: true }, y: yRange ? { range: (_u, min, max) => yRange(min, max) } : {} },
@@ -45,6 +64,7 @@ export function timeChart({ title, note, time, series, thresholds = [], yFormat 
       if (Math.abs(width - plot.width) > 4) plot.setSize({ width, height });
     }).observe(body);
     figure.dataset.rendered = 'true';
+    figure.dataset.markers = String(markerSeconds.length);
   });
   return figure;
 }

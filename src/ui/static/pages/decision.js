@@ -1,7 +1,7 @@
 // `/decisions/{id}`: the gate's answer in large type, then the checks, the top causes with their
 // example traces, the release's record beside its baseline, and the policy and SLO versions used.
 import {
-  api, decisionBadge, emptyState, errorCauses, facts, fmtBurn, fmtCount, fmtPercent, fmtRatio, fmtTime, h, link, pathParam, releaseHref,
+  api, decisionBadge, emptyState, causeList, facts, fmtBurn, fmtCount, fmtPercent, fmtRatio, fmtTime, h, link, pathParam, releaseHref,
   runPage, section, setTitle, show, sloHref, stateBadge, table,
 } from '../app.js';
 
@@ -81,7 +81,7 @@ runPage(async () => {
     ]),
     d.reasons.length === 0 ? null : section('Reasons', h('ul', { class: 'reasons' }, d.reasons.map((r) => h('li', null, r)))),
     section('Checks', checksTable(d.checks)),
-    section('Top causes', errorCauses(d.evidence.top_causes ?? [], { id: 'top-causes', empty: 'No failed spans to show for this release.' })),
+    section('Top causes', causeList(d.evidence.top_causes ?? [], { id: 'top-causes', empty: 'No bad events to show for the failed checks.' })),
     section('The release beside its baseline', recordsTable(d.evidence.release_records)),
   );
 });

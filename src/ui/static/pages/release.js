@@ -1,7 +1,7 @@
 // `/releases/{config_hash}`: one release beside its baseline (the config that served before it),
-// per environment and per SLO, with its top errors and their example traces.
+// per environment and per SLO, its share of each SLO's budget, and what burned it (attribution).
 import {
-  api, emptyState, errorCauses, facts, fmtCount, fmtMs, fmtRatio, fmtTime, h, link, pathParam, releaseHref, runPage, section,
+  api, causeList, emptyState, facts, fmtPercent, fmtCount, fmtMs, fmtRatio, fmtTime, h, link, pathParam, releaseHref, runPage, section,
   setTitle, show, sloHref, table,
 } from '../app.js';
 
@@ -50,6 +50,22 @@ function slisTable(slis) {
   });
 }
 
+function budgetTable(budget) {
+  if (budget.length === 0) return emptyState('No SLO covers the services of this release.');
+  return table({
+    className: 'budget',
+    caption: "Each SLO's error budget over its period, and the part this release's bad events used.",
+    columns: [{ label: 'SLO' }, { label: 'Environment' }, { label: 'Bad events', numeric: true }, { label: 'Share of budget', numeric: true }, { label: 'Served' }],
+    rows: budget.map((b) => [
+      link(sloHref(b.slo), b.slo),
+      b.environment,
+      { value: b.bad_events, text: fmtCount(b.bad_events) },
+      { value: b.budget_share ?? '', text: b.budget_share === null ? '—' : `${fmtPercent(b.budget_share)} of ${b.period}`, class: b.budget_share !== null && b.budget_share >= 0.1 ? 'bad-text' : null },
+      b.first_seen ? `${fmtTime(b.first_seen)} – ${fmtTime(b.last_seen)}` : '—',
+    ]),
+  });
+}
+
 function deploymentsTable(deployments) {
   if (deployments.length === 0) return emptyState('No deploy events recorded for this release.', 'Argo CD notifications post them to /v1/deployments (README, Release gate).');
   return table({
@@ -72,7 +88,8 @@ runPage(async () => {
     ]),
     section('Release vs baseline', r.environments.length === 0 ? emptyState('No spans from this release yet.') : environmentsTable(r.environments)),
     section('SLOs', slisTable(r.slis)),
-    section('Top errors', errorCauses(r.top_errors, { id: 'top-errors', empty: 'No failed spans from this release.' })),
+    section('Budget spent', budgetTable(r.budget)),
+    section('What burned the budget', causeList(r.causes, { id: 'release-causes', empty: 'No bad events from this release in its SLOs.' })),
     section('Deployments', deploymentsTable(r.deployments)),
   );
 });

@@ -1,8 +1,9 @@
-// `/slos/{name}`: the budget over the period, burn rates, the windows and alert rules with their
-// thresholds and states, the split by release, and the gate's recent decisions for the service.
+// `/slos/{name}`: the budget over the period with release markers, burn rates, what burned the
+// budget (attribution) and each release's share of it, the windows and alert rules with their
+// thresholds and states, and the gate's recent decisions for the service.
 import {
-  api, decisionBadge, decisionHref, emptyState, errorBox, facts, fmtBurn, fmtCount, fmtObjective, fmtPercent, fmtRatio, fmtSeconds,
-  fmtTime, h, link, pathParam, releaseHref, runPage, section, setTitle, shortHash, show, stateBadge, table,
+  api, causeList, decisionBadge, decisionHref, emptyState, errorBox, facts, fmtBurn, fmtCount, fmtObjective, fmtPercent, fmtRatio, fmtSeconds,
+  fmtTime, h, link, markerList, pathParam, releaseHref, runPage, section, setTitle, shortHash, show, stateBadge, table,
 } from '../app.js';
 import { timeChart } from '../charts.js';
 
@@ -19,6 +20,7 @@ function budgetChart(series, status) {
     yFormat: (v) => `${Math.round(v * 100)} %`,
     yRange: (min, max) => [Math.min(0, min ?? 0), Math.max(1, max ?? 1)],
     summary: `Error budget remaining over the period; now ${fmtPercent(status.error_budget.remaining)}`,
+    markers: series.markers ?? [],
   });
 }
 
@@ -41,6 +43,7 @@ function burnChart(series, status) {
     yFormat: (v) => `${Number(v.toPrecision(3))}×`,
     yRange: (min, max) => [0, Math.max(max ?? 1, 1)],
     summary: `Burn rate over the last hours; 1h now ${fmtBurn(status.windows['1h']?.burn_rate ?? null)}`,
+    markers: series.markers ?? [],
   });
 }
 
@@ -90,23 +93,42 @@ function windowsTable(status) {
   });
 }
 
-function releasesTable(status) {
+/** Each release's events over the period and its share of the period's budget (the release budget ledger). */
+function releasesTable(status, budgets) {
   if (status.releases.length === 0) return emptyState('No release has traffic in this period yet.');
+  const share = new Map((budgets ?? []).map((b) => [b.config_hash, b]));
   return table({
     className: 'releases',
-    caption: `Events over the ${status.period} period by config_hash.`,
-    columns: [{ label: 'config_hash' }, { label: 'Events', numeric: true }, { label: 'Bad', numeric: true }, { label: 'Error ratio', numeric: true }, { label: 'Burn rate', numeric: true }],
+    caption: `Events over the ${status.period} period by config_hash, and the part of the period's error budget each one's bad events used.`,
+    columns: [
+      { label: 'config_hash' }, { label: 'Served' }, { label: 'Events', numeric: true }, { label: 'Bad', numeric: true },
+      { label: 'Error ratio', numeric: true }, { label: 'Share of budget', numeric: true },
+    ],
     rows: status.releases.map((r) => {
+      const b = share.get(r.config_hash);
       const burn = r.error_ratio === null ? null : r.error_ratio / status.error_budget_fraction;
       return [
         r.config_hash === '' ? h('span', { class: 'muted' }, '(no config_hash)') : link(releaseHref(r.config_hash), r.config_hash, { class: 'mono' }),
+        b?.first_seen ? `${fmtTime(b.first_seen)} – ${fmtTime(b.last_seen)}` : '—',
         { value: r.total, text: fmtCount(r.total) },
         { value: r.bad, text: fmtCount(r.bad) },
         { value: r.error_ratio ?? '', text: fmtRatio(r.error_ratio), class: burn !== null && burn > 1 ? 'bad-text' : null },
-        { value: burn ?? '', text: fmtBurn(burn) },
+        { value: b?.budget_share ?? '', text: b === undefined || b.budget_share === null ? '—' : fmtPercent(b.budget_share), class: b?.budget_share >= 0.1 ? 'bad-text' : null },
       ];
     }),
   });
+}
+
+/** What burned the budget over the period so far, against the same range a week earlier. */
+function attributionSection(attribution) {
+  if (attribution.error) return errorBox(`Attribution could not be read: ${attribution.error}`);
+  if (attribution.unsupported) return emptyState(attribution.unsupported);
+  const base = attribution.baseline?.kind === 'range' ? 'the same range a week earlier' : attribution.baseline?.config_hash ?? 'nothing';
+  return [
+    h('p', { class: 'muted' }, `${fmtCount(attribution.bad_events)} bad events since ${fmtTime(attribution.from)}, ranked against ${base}: new and grown causes first.`),
+    causeList(attribution.causes, { id: 'slo-causes', empty: 'No bad events in this period.' }),
+    attribution.other_causes ? h('p', { class: 'muted' }, `and ${fmtCount(attribution.other_causes.causes)} more causes with ${fmtCount(attribution.other_causes.count)} bad events (${fmtPercent(attribution.other_causes.share)}).`) : null,
+  ];
 }
 
 function decisionsTable(decisions, service) {
@@ -139,9 +161,10 @@ runPage(async () => {
   const name = pathParam('/slos/');
   setTitle(name);
   const status = await api(`/v1/slos/${encodeURIComponent(name)}`);
-  const [series, decisions] = await Promise.all([
+  const [series, decisions, attribution] = await Promise.all([
     api(`/ui/api/slos/${encodeURIComponent(name)}/series`).catch((err) => ({ error: err.message })),
     api(`/ui/api/decisions?service=${encodeURIComponent(status.service)}&limit=10`).catch((err) => ({ error: err.message })),
+    api(`/v1/slos/${encodeURIComponent(name)}/attribution`).catch((err) => ({ error: err.message })),
   ]);
   const period = status.windows[status.period];
   const noTraffic = (period?.total ?? 0) === 0;
@@ -163,11 +186,12 @@ runPage(async () => {
         budgetStats(status),
         series.error
           ? errorBox(`The charts could not be drawn: ${series.error}`)
-          : h('div', { class: 'charts' }, budgetChart(series, status), burnChart(series, status)),
+          : [h('div', { class: 'charts' }, budgetChart(series, status), burnChart(series, status)), markerList(series.markers ?? [])],
       ],
+    noTraffic ? null : section('What burned the budget', attributionSection(attribution)),
     section('Alert rules', alertsTable(status)),
     section('Windows', windowsTable(status)),
-    noTraffic ? null : section('By release', releasesTable(status)),
+    noTraffic ? null : section('By release', releasesTable(status, attribution.release_budgets)),
     section('Recent gate decisions', decisions.error ? errorBox(decisions.error) : decisionsTable(decisions.decisions, status.service)),
   );
 });
