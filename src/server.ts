@@ -17,9 +17,9 @@ import { createUiRoutes } from './api/ui-routes.js';
 import { createPromRoutes } from './api/prom-routes.js';
 import { createSeriesCatalog } from './series/index.js';
 import { createQueryRunner } from './query/index.js';
-import { createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
+import { alertKey, createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
 import { createSloEngine, openSloRegistry, type LiveTally, type SloEngine, type SloRegistry } from './engine/index.js';
-import { createAttributionService, type AttributionService, type ReleaseMarker } from './attribution/index.js';
+import { alertCauses, createAttributionService, type AttributionService, type ReleaseMarker } from './attribution/index.js';
 import { createDecisionLog, createGateService, type DecisionLog } from './gate/index.js';
 import { alertInstances } from './slo/evaluate/index.js';
 import { loadTokens } from './auth/index.js';
@@ -83,6 +83,8 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   let slos: SloRegistry | undefined;
   let engine: SloEngine | undefined;
   let decisions: DecisionLog | undefined;
+  /** Created once the engine is: firing alerts name their top cause with it. */
+  let attribution: AttributionService | undefined;
   try {
     slos = await openSloRegistry({ dir: config.sloDir, log: sloLog });
     const alertLog = log.child({ module: 'alerts' });
@@ -102,11 +104,19 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       onEvaluated: async (changed, evaluated) => {
         if (notifier === undefined) return;
         const justResolved = new Set(changed.filter((s) => s.transition === 'resolved').map((s) => s.key));
-        const alerts = toAlertmanagerAlerts(alertInstances(evaluated), {
-          nowMs: Date.now(),
+        const instances = alertInstances(evaluated);
+        const nowMs = Date.now();
+        // A firing alert names the top cause of its SLO's bad events over its long window.
+        const firing = instances.filter((a) => a.state === 'firing').map((a) => ({ key: alertKey(a), slo: evaluated.slo, longWindow: a.longWindow }));
+        const causes = attribution === undefined || firing.length === 0
+          ? new Map()
+          : await alertCauses(attribution, firing, { nowMs, publicUrl: config.publicUrl });
+        const alerts = toAlertmanagerAlerts(instances, {
+          nowMs,
           resendIntervalMs: config.evaluationIntervalMs,
           tollgateUrl: config.publicUrl,
           justResolved,
+          causes,
         });
         if (alerts.length > 0) await notifier.send(alerts);
       },
@@ -126,7 +136,6 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }) },
   });
   let markers: ((fromMs: number, toMs: number) => Promise<ReleaseMarker[]>) | undefined;
-  let attribution: AttributionService | undefined;
   if (slos !== undefined && engine !== undefined) {
     api.use('/v1/slos/*', requireScope(tokens, 'read', 'gate'));
     api.use('/v1/slos', requireScope(tokens, 'read', 'gate'));

@@ -42,6 +42,16 @@ export function alertLabels(a: AlertInstance): Record<string, string> {
 export interface AlertAnnotations {
   summary: string;
   description: string;
+  /** The top cause of the SLO's bad events over the alert's long window, in one line (attribution). */
+  top_cause?: string;
+  /** Where the causes are listed: the SLO page over that window. */
+  attribution_url?: string;
+}
+
+/** What the caller found burned a firing alert's SLO: added to its annotations. */
+export interface AlertCause {
+  topCause: string;
+  attributionUrl: string;
 }
 
 export function alertAnnotations(a: AlertInstance): AlertAnnotations {

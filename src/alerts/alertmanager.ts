@@ -7,7 +7,7 @@
  * Tollgate dies Alertmanager resolves it by itself after three missed sends instead of paging forever.
  * An alert that just resolved is sent once more with `endsAt = now`, which Alertmanager treats as resolved.
  */
-import { alertAnnotations, alertKey, alertLabels, rfc3339, type AlertAnnotations } from './alert-labels.js';
+import { alertAnnotations, alertKey, alertLabels, rfc3339, type AlertAnnotations, type AlertCause } from './alert-labels.js';
 import type { AlertInstance } from './types.js';
 
 /** One element of Alertmanager's `postableAlerts` (api/v2/openapi.yaml). */
@@ -31,6 +31,8 @@ export interface AlertmanagerBodyOptions {
    * ignored: the current state wins.
    */
   justResolved?: ReadonlySet<string>;
+  /** By `alertKey()`: the top cause of a firing alert's bad events, added as `top_cause` and `attribution_url`. */
+  causes?: ReadonlyMap<string, AlertCause>;
 }
 
 /** Prometheus' factor (`ValidUntil = ts + 4 × max(resendDelay, interval)`): an alert survives three lost sends. */
@@ -38,7 +40,7 @@ const RESEND_INTERVALS_BEFORE_EXPIRY = 4;
 
 export function toAlertmanagerAlerts(
   instances: readonly AlertInstance[],
-  { nowMs, resendIntervalMs, tollgateUrl, justResolved = new Set() }: AlertmanagerBodyOptions,
+  { nowMs, resendIntervalMs, tollgateUrl, justResolved = new Set(), causes = new Map() }: AlertmanagerBodyOptions,
 ): AlertmanagerAlert[] {
   const out: AlertmanagerAlert[] = [];
   for (const a of instances) {
@@ -50,7 +52,7 @@ export function toAlertmanagerAlerts(
     const startsAtMs = Math.min(a.sinceMs ?? nowMs, endsAtMs);
     out.push({
       labels: alertLabels(a),
-      annotations: alertAnnotations(a),
+      annotations: withCause(alertAnnotations(a), send === 'firing' ? causes.get(alertKey(a)) : undefined),
       startsAt: rfc3339(startsAtMs),
       endsAt: rfc3339(endsAtMs),
       generatorURL: generatorUrl(tollgateUrl, a.slo),
@@ -70,6 +72,10 @@ function sendDecision(a: AlertInstance, justResolved: ReadonlySet<string>): Send
     default:
       return assertNever(a.state);
   }
+}
+
+function withCause(annotations: AlertAnnotations, cause: AlertCause | undefined): AlertAnnotations {
+  return cause === undefined ? annotations : { ...annotations, top_cause: cause.topCause, attribution_url: cause.attributionUrl };
 }
 
 export function generatorUrl(tollgateUrl: string, slo: string): string {

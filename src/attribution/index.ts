@@ -12,3 +12,4 @@ export { normalizeText, NORMALIZE_PATTERNS } from './sides.js';
 export type { Attribution, AttributionRequest, AttributedCause, Baseline, CauseChange, CauseCount, CauseKey, CauseKind, SliNature } from './types.js';
 export { attributionWire, causeWire, releaseBudgetWire } from './wire.js';
 export { releaseMarkers, type DeployEvent, type FirstSeen, type ReleaseMarker } from './markers.js';
+export { alertCauses, type AlertCauseText, type FiringAlert } from './alert-causes.js';

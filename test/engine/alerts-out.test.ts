@@ -59,6 +59,17 @@ describe('alerts out of Tollgate', () => {
     expect(new Date(page.endsAt).getTime()).toBeGreaterThan(Date.now());
   });
 
+  it('names the top cause of the bad events over the long window, with a link to the causes', async () => {
+    const page = await eventually(async () => (await am.alerts('?active=true'))
+      .find((a) => a.labels['short_window'] === '5m' && a.annotations['top_cause'] !== undefined));
+    // Every bad event is a failed POST /charge span with the status message "failed"; nothing a week earlier to compare with.
+    expect(page.annotations['top_cause']).toBe('failed in POST /charge (100 % of its bad events over 1h)');
+    const link = new URL(page.annotations['attribution_url']!);
+    expect(link.pathname).toBe('/slos/orders-availability');
+    expect(link.hash).toBe('#attribution');
+    expect(Date.parse(link.searchParams.get('to')!) - Date.parse(link.searchParams.get('from')!)).toBe(3_600_000);
+  });
+
   it('serves the firing alert at /api/v1/alerts and every rule at /api/v1/rules', async () => {
     const alerts = (await (await fetch(`${tg.apiUrl}/api/v1/alerts`)).json()) as { status: string; data: { alerts: Array<{ labels: Record<string, string>; state: string }> } };
     expect(alerts.status).toBe('success');

@@ -119,13 +119,21 @@ function releasesTable(status, budgets) {
   });
 }
 
-/** What burned the budget over the period so far, against the same range a week earlier. */
+/** `?from=…&to=…` of this page's URL, passed on to the attribution API. */
+function attributionRange() {
+  const q = new URLSearchParams(location.search);
+  const range = new URLSearchParams();
+  for (const key of ['from', 'to']) if (q.get(key)) range.set(key, q.get(key));
+  return range.size === 0 ? '' : `?${range}`;
+}
+
+/** What burned the budget over the period so far (or the range asked), against the same range a week earlier. */
 function attributionSection(attribution) {
   if (attribution.error) return errorBox(`Attribution could not be read: ${attribution.error}`);
   if (attribution.unsupported) return emptyState(attribution.unsupported);
   const base = attribution.baseline?.kind === 'range' ? 'the same range a week earlier' : attribution.baseline?.config_hash ?? 'nothing';
   return [
-    h('p', { class: 'muted' }, `${fmtCount(attribution.bad_events)} bad events since ${fmtTime(attribution.from)}, ranked against ${base}: new and grown causes first.`),
+    h('p', { class: 'muted' }, `${fmtCount(attribution.bad_events)} bad events ${fmtTime(attribution.from)} – ${fmtTime(attribution.to)}, ranked against ${base}: new and grown causes first.`),
     causeList(attribution.causes, { id: 'slo-causes', empty: 'No bad events in this period.' }),
     attribution.other_causes ? h('p', { class: 'muted' }, `and ${fmtCount(attribution.other_causes.causes)} more causes with ${fmtCount(attribution.other_causes.count)} bad events (${fmtPercent(attribution.other_causes.share)}).`) : null,
   ];
@@ -164,7 +172,8 @@ runPage(async () => {
   const [series, decisions, attribution] = await Promise.all([
     api(`/ui/api/slos/${encodeURIComponent(name)}/series`).catch((err) => ({ error: err.message })),
     api(`/ui/api/decisions?service=${encodeURIComponent(status.service)}&limit=10`).catch((err) => ({ error: err.message })),
-    api(`/v1/slos/${encodeURIComponent(name)}/attribution`).catch((err) => ({ error: err.message })),
+    // An alert links here with its long window (?from=&to=#attribution); otherwise the period so far.
+    api(`/v1/slos/${encodeURIComponent(name)}/attribution${attributionRange()}`).catch((err) => ({ error: err.message })),
   ]);
   const period = status.windows[status.period];
   const noTraffic = (period?.total ?? 0) === 0;
@@ -188,10 +197,12 @@ runPage(async () => {
           ? errorBox(`The charts could not be drawn: ${series.error}`)
           : [h('div', { class: 'charts' }, budgetChart(series, status), burnChart(series, status)), markerList(series.markers ?? [])],
       ],
-    noTraffic ? null : section('What burned the budget', attributionSection(attribution)),
+    noTraffic ? null : h('div', { id: 'attribution' }, section('What burned the budget', attributionSection(attribution))),
     section('Alert rules', alertsTable(status)),
     section('Windows', windowsTable(status)),
     noTraffic ? null : section('By release', releasesTable(status, attribution.release_budgets)),
     section('Recent gate decisions', decisions.error ? errorBox(decisions.error) : decisionsTable(decisions.decisions, status.service)),
   );
+  // The content arrives after the browser looked for the fragment: go to the causes an alert linked to.
+  if (location.hash === '#attribution') document.getElementById('attribution')?.scrollIntoView();
 });
