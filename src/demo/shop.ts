@@ -1,10 +1,12 @@
 /**
  * @module demo/shop
  * The demo shop's traffic, reusable: `npm run demo` sends it to a running Tollgate, and tests (the
- * web UI's) send it to an in-process one. `checkout` server spans call `payments`, both instrumented
- * with the OpenTelemetry SDK and exported over OTLP/HTTP (protobuf); a failing checkout records an
- * `OAuthTokenExpiredError` and logs an ERROR line in the same trace. `askGate` asks the release gate
- * as Argo CD's PreSync hook would.
+ * web UI's) send it to an in-process one. Each release is announced as Argo CD's notifications would
+ * (a deploy event), then `checkout` server spans call `payments`, both instrumented with the
+ * OpenTelemetry SDK and exported over OTLP/HTTP (protobuf). Every release fails a checkout now and
+ * then on an upstream timeout of its own; the bad one also has payments reject its OAuth token
+ * (`OAuthTokenExpiredError` in payments' span, so attribution names payments), and logs an ERROR
+ * line in the same trace. `askGate` asks the release gate as Argo CD's PreSync hook would.
  */
 import { randomBytes } from 'node:crypto';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -32,8 +34,10 @@ export interface Release {
   fromMs: number;
   toMs: number;
   requests: number;
-  /** Every n-th checkout fails with an expired OAuth token; 0: never. */
+  /** Every n-th checkout fails; 0: never. */
   failEvery: number;
+  /** How it fails: its own upstream timeout, or payments rejecting an expired OAuth token. */
+  failure: 'timeout' | 'oauth';
 }
 
 /** One step of the demo: what it shows, and the traffic that shows it. */
@@ -47,7 +51,7 @@ export interface ShopScenario {
   current: string;
   /** A healthy successor: the gate allows it. */
   good: string;
-  /** Fails one checkout in 16 on an expired OAuth token: the gate denies it. */
+  /** Fails one checkout in 16: payments rejects its expired OAuth token; the gate denies it. */
   bad: string;
   steps: ShopStep[];
 }
@@ -78,20 +82,20 @@ export function shopScenario(nowMs: number, suffix: string = randomBytes(3).toSt
       {
         description: `release ${current}: what prod runs now (staging 90-60 min ago, prod for the last 90 min)`,
         releases: [
-          { service: 'checkout', environment: 'staging', configHash: current, fromMs: nowMs - 90 * MIN, toMs: nowMs - 60 * MIN, requests: 1_500, failEvery: 750 },
-          { service: 'checkout', environment: 'prod', configHash: current, fromMs: nowMs - 90 * MIN, toMs: nowMs - 30_000, requests: 4_500, failEvery: 5_000 },
+          { service: 'checkout', environment: 'staging', configHash: current, fromMs: nowMs - 90 * MIN, toMs: nowMs - 60 * MIN, requests: 1_500, failEvery: 750, failure: 'timeout' },
+          { service: 'checkout', environment: 'prod', configHash: current, fromMs: nowMs - 90 * MIN, toMs: nowMs - 30_000, requests: 4_500, failEvery: 5_000, failure: 'timeout' },
         ],
       },
       {
         description: `release ${good}: staging 60-30 min ago, as healthy as ${current}`,
         releases: [
-          { service: 'checkout', environment: 'staging', configHash: good, fromMs: nowMs - 60 * MIN, toMs: nowMs - 30 * MIN, requests: 1_500, failEvery: 750 },
+          { service: 'checkout', environment: 'staging', configHash: good, fromMs: nowMs - 60 * MIN, toMs: nowMs - 30 * MIN, requests: 1_500, failEvery: 750, failure: 'timeout' },
         ],
       },
       {
-        description: `release ${bad}: staging for the last 30 min, one checkout in 16 failing on an expired OAuth token`,
+        description: `release ${bad}: staging for the last 30 min, payments rejecting one checkout in 16 on an expired OAuth token`,
         releases: [
-          { service: 'checkout', environment: 'staging', configHash: bad, fromMs: nowMs - 30 * MIN, toMs: nowMs - 30_000, requests: 1_600, failEvery: 16 },
+          { service: 'checkout', environment: 'staging', configHash: bad, fromMs: nowMs - 30 * MIN, toMs: nowMs - 30_000, requests: 1_600, failEvery: 16, failure: 'oauth' },
         ],
       },
     ],
@@ -106,8 +110,9 @@ export async function playScenario(target: ShopTarget, scenario: ShopScenario, o
   }
 }
 
-/** One release's traffic: checkout server spans calling payments, with the failures' log lines. */
+/** One release: its deploy event, then checkout server spans calling payments, with the failures' log lines. */
 export async function playRelease(target: ShopTarget, r: Release): Promise<void> {
+  await announceDeploy(target, r);
   const attrs = { 'deployment.environment.name': r.environment, 'service.version': r.configHash.slice(0, 7) };
   const checkout = providers(target, { 'service.name': 'checkout', config_hash: r.configHash, ...attrs });
   const payments = providers(target, { 'service.name': 'payments', config_hash: 'payments-2.4.1', ...attrs });
@@ -124,21 +129,43 @@ export async function playRelease(target: ShopTarget, r: Release): Promise<void>
     const ctx = trace.setSpan(context.active(), server);
     const call = tracer.startSpan('POST /payments/charge', { kind: SpanKind.CLIENT, startTime: start + 5 }, ctx);
     const charge = paymentsTracer.startSpan('POST /charge', { kind: SpanKind.SERVER, startTime: start + 6 }, trace.setSpan(context.active(), call));
-    charge.setAttribute('http.response.status_code', failing ? 401 : 200);
+    const rejected = failing && r.failure === 'oauth';
+    charge.setAttribute('http.response.status_code', rejected ? 401 : 200);
+    if (rejected) {
+      charge.recordException({ name: 'OAuthTokenExpiredError', message: 'OAuth token expired at 2026-11-24T09:00:00Z' }, start + 39);
+      charge.setStatus({ code: SpanStatusCode.ERROR, message: 'OAuthTokenExpiredError' });
+    }
     charge.end(start + 40);
+    if (rejected) call.setStatus({ code: SpanStatusCode.ERROR, message: 'payments answered 401' });
     call.end(start + 42);
     if (failing) {
-      server.recordException({ name: 'OAuthTokenExpiredError', message: 'payments rejected the OAuth token: expired at 2026-11-24T09:00:00Z' }, start + 43);
-      server.setStatus({ code: SpanStatusCode.ERROR, message: 'OAuthTokenExpiredError' });
+      const error = rejected
+        ? { name: 'PaymentRejectedError', message: 'payments rejected the charge: 401' }
+        : { name: 'UpstreamTimeoutError', message: 'inventory did not answer within 2 s' };
+      server.recordException(error, start + 43);
+      server.setStatus({ code: SpanStatusCode.ERROR, message: error.name });
       logger.emit({
         timestamp: start + 43, severityNumber: SeverityNumber.ERROR, severityText: 'ERROR', context: ctx,
-        body: `checkout ${randomBytes(4).toString('hex')} failed: payments answered 401, OAuth token expired (release ${r.configHash})`,
+        body: `checkout ${randomBytes(4).toString('hex')} failed: ${rejected ? 'payments answered 401, OAuth token expired' : 'inventory timed out'} (release ${r.configHash})`,
       });
     }
     server.end(start + 45 + (i % 7) * 10);
   }
   await Promise.all([checkout.flush(), payments.flush()]);
   await Promise.all([checkout.shutdown(), payments.shutdown()]);
+}
+
+/** The deploy event Argo CD's notifications post when a sync starts (README, Release gate). */
+async function announceDeploy(target: ShopTarget, r: Release): Promise<void> {
+  const res = await fetch(`${target.tollgateUrl}/v1/deployments`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...authHeaders(target) },
+    body: JSON.stringify({
+      app: 'checkout', environment: r.environment, service: r.service, config_hash: r.configHash, revision: r.configHash.slice(0, 7),
+      time: new Date(r.fromMs).toISOString(),
+    }),
+  });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`the deploy event was refused: ${res.status} ${await res.text()}`);
 }
 
 /** Asks the gate whether `configHash` may go to prod, as the PreSync hook does. */

@@ -83,6 +83,10 @@ describe('the demo shop through the gate', () => {
   it('gives the pages an allowed and a denied release to show', () => {
     expect(good.decision).toBe('allow');
     expect(bad.decision).toBe('deny');
+    // 100 of 1,600 checkouts failed (payments rejected their token) against 2 of 1,500 for the release before it.
+    expect(bad.summary).toBe(
+      `deny: in staging this release fails 6.3 % of checkout-availability events (baseline 0.1 %); top cause payments failing (OAuthTokenExpiredError in POST /charge) under POST /api/checkout, new in ${scenario.bad}`,
+    );
   });
 });
 
@@ -170,6 +174,9 @@ describe('/slos/{name}', () => {
     // What burned the budget, and a marker on the charts at each release's first minute.
     expect(await page.locator('#slo-causes article').count()).toBeGreaterThan(0);
     expect(await page.locator('ul.markers li').count()).toBeGreaterThan(0);
+    // The denied release's deploy event is a marker on the charts.
+    expect(await page.locator('ul.markers li[data-kind="deploy"]').allInnerTexts()).toEqual(
+      expect.arrayContaining([expect.stringContaining(`deployed ${scenario.bad} in staging`)]));
     expect(Number(await page.getAttribute('.charts figure.chart', 'data-markers'))).toBeGreaterThan(0);
     expect(status.releases.map((r) => r.config_hash)).toEqual(expect.arrayContaining([scenario.current, scenario.good, scenario.bad]));
 
@@ -296,8 +303,10 @@ describe('/releases/{config_hash}', () => {
     expect(sliRows.map((r) => [r[0], Number(r[2]), r[3] === '—' ? null : Number(r[3])])).toEqual(
       release.slis.map((s) => [s.slo, s.release.ratio, s.baseline?.ratio ?? null]),
     );
-    // What burned the budget, as the API ranked it, and the release's share of each SLO's budget.
-    expect(release.causes.length).toBeGreaterThan(0);
+    // What burned the budget, as the API ranked it, and the release's share of each SLO's budget: the denied
+    // release's first cause is payments rejecting its token, which the release before it never saw.
+    expect(release.causes[0]).toMatchObject({ change: 'new', kind: 'dependency', dependency: 'payments', error_type: 'OAuthTokenExpiredError' });
+    expect(await page.locator('#release-causes article').first().getAttribute('data-change')).toBe('new');
     expect(await page.locator('#release-causes article h3').allInnerTexts()).toEqual(
       release.causes.map((c, i) => `${i + 1}. ${c.change === 'new' ? 'new ' : c.change === 'grew' ? 'grew ' : ''}${c.headline}${' (' + (c as { slo?: string }).slo + ')'}`));
     const budgetRows = await page.$$eval('table.budget tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.dataset['value'] ?? td.textContent ?? '')));

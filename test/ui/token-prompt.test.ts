@@ -29,7 +29,7 @@ beforeAll(async () => {
   browser = launched;
   const target = { tollgateUrl: tg.apiUrl, otlpUrl: tg.otlpHttpUrl, token: DEPLOY_TOKEN };
   const now = Date.now();
-  await playRelease(target, { service: 'checkout', environment: 'staging', configHash: 'cfg-tokens', fromMs: now - 20 * 60_000, toMs: now - 60_000, requests: 200, failEvery: 0 });
+  await playRelease(target, { service: 'checkout', environment: 'staging', configHash: 'cfg-tokens', fromMs: now - 20 * 60_000, toMs: now - 60_000, requests: 200, failEvery: 0, failure: 'timeout' });
   decision = await askGate(target, 'cfg-tokens');
 });
 afterAll(async () => {
