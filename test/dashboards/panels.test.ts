@@ -8,69 +8,13 @@
  * the last hour at a 60 s step and as an instant query. The queries Sloth's own dashboards send are
  * run the same way (deploy/grafana/README.md lists them).
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { playScenario, shopScenario } from '../../src/demo/shop.js';
-import { REPO_ROOT, startInProcess, type InProcessTollgate } from '../helpers/tollgate.js';
-import { arr, obj, str, type Obj } from '../helpers/narrow.js';
+import { dashboards, defaultVariables, panelsOf, queriesOf, STEP_SECONDS, substitute } from '../helpers/dashboards.js';
+import { startInProcess, type InProcessTollgate } from '../helpers/tollgate.js';
+import { arr, obj, str } from '../helpers/narrow.js';
 
-const DIR = path.join(REPO_ROOT, 'dashboards');
 const MIN = 60_000;
-const STEP_SECONDS = 60;
-/**
- * What Grafana puts in for its built-in variables with a 1 h range, a 60 s step and the
- * datasource's scrape interval of 1m (deploy/grafana/datasources/tollgate.yaml):
- * $__rate_interval = max($__interval + scrape interval, 4 × scrape interval).
- */
-const BUILT_INS: Readonly<Record<string, string>> = { __rate_interval: '4m', __interval: '1m', __range: '1h', __range_s: '3600' };
-
-// ---------------------------------------------------------------------------------------------
-
-interface Dashboard { file: string; json: Obj }
-interface Variable { name: string; query: string; allValue: string | undefined }
-interface Query { dashboard: string; where: string; expr: string; exemplar: boolean; rangeOnly: boolean }
-
-const dashboards: Dashboard[] = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort()
-  .map((file) => ({ file, json: obj(JSON.parse(readFileSync(path.join(DIR, file), 'utf8')) as unknown, file) }));
-
-/** Every panel, rows' nested panels included. */
-function panelsOf(d: Dashboard): Obj[] {
-  return arr(d.json['panels'], `${d.file}: panels`).flatMap((p, i) => {
-    const panel = obj(p, `${d.file}: panels[${i}]`);
-    return [panel, ...(panel['panels'] === undefined ? [] : arr(panel['panels'], `${d.file}: panels[${i}].panels`).map((c, j) => obj(c, `${d.file}: panels[${i}].panels[${j}]`)))];
-  });
-}
-
-function variablesOf(d: Dashboard): Variable[] {
-  return arr(obj(d.json['templating'], `${d.file}: templating`)['list'], `${d.file}: templating.list`).flatMap((v, i) => {
-    const variable = obj(v, `${d.file}: templating.list[${i}]`);
-    if (variable['type'] !== 'query') return [];
-    const q = variable['query'];
-    const query = typeof q === 'string' ? q : str(obj(q, `${d.file}: ${String(variable['name'])}.query`)['query'], `${d.file}: ${String(variable['name'])}.query.query`);
-    const isAll = variable['includeAll'] === true;
-    return [{ name: str(variable['name'], `${d.file}: templating.list[${i}].name`), query, allValue: isAll ? str(variable['allValue'], `${d.file}: ${String(variable['name'])}.allValue`) : undefined }];
-  });
-}
-
-function queriesOf(d: Dashboard): Query[] {
-  const fromPanels = panelsOf(d).flatMap((p) => (p['targets'] === undefined ? [] : arr(p['targets'], `${d.file}: ${String(p['title'])}.targets`)).map((t) => {
-    const target = obj(t, `${d.file}: ${String(p['title'])}`);
-    return {
-      dashboard: d.file,
-      where: `${String(p['title'])} [${String(target['refId'])}]`,
-      expr: str(target['expr'], `${d.file}: ${String(p['title'])}.expr`),
-      exemplar: target['exemplar'] === true,
-      rangeOnly: false,
-    };
-  }));
-  // Grafana runs annotation queries as range queries only.
-  const annotations = arr(obj(d.json['annotations'], `${d.file}: annotations`)['list'], `${d.file}: annotations.list`).map((a, i) => {
-    const annotation = obj(a, `${d.file}: annotations.list[${i}]`);
-    return { dashboard: d.file, where: `annotation ${String(annotation['name'])}`, expr: str(annotation['expr'], `${d.file}: annotation expr`), exemplar: false, rangeOnly: true };
-  });
-  return [...fromPanels, ...annotations];
-}
 
 /** Every `datasource` object anywhere in a dashboard, with where it is. */
 function datasourceRefs(v: unknown, where: string, out: Array<{ where: string; ref: unknown }> = []): Array<{ where: string; ref: unknown }> {
@@ -128,25 +72,6 @@ async function prom(route: string, form: Record<string, string>): Promise<PromAn
 const rangeQuery = (query: string) => prom('/api/v1/query_range', { query, start: String(nowMs / 1000 - 3_600), end: String(nowMs / 1000), step: String(STEP_SECONDS) });
 const instantQuery = (query: string) => prom('/api/v1/query', { query, time: String(nowMs / 1000) });
 
-function substitute(expr: string, vars: ReadonlyMap<string, string>): string {
-  const out = expr.replace(/\$\{(\w+)(?::[^}]*)?\}|\$(\w+)/g, (whole, braced: string | undefined, bare: string | undefined) => {
-    const name = (braced ?? bare) as string; // one of the two groups always matches
-    return BUILT_INS[name] ?? vars.get(name) ?? whole;
-  });
-  if (out.includes('$')) throw new Error(`unresolved variable in ${out}`);
-  return out;
-}
-
-/** Grafana's `label_values(selector, label)`: the label's values among the series the selector matches. */
-async function labelValues(query: string, vars: ReadonlyMap<string, string>): Promise<string[]> {
-  const m = /^label_values\((?:(.+),\s*)?([a-zA-Z_]\w*)\)$/.exec(query.trim());
-  if (m === null) throw new Error(`not a label_values() query: ${query}`);
-  const params = new URLSearchParams({ start: String(nowMs / 1000 - 3_600), end: String(nowMs / 1000) });
-  if (m[1] !== undefined) params.append('match[]', substitute(m[1], vars));
-  const body = (await (await fetch(`${tg.apiUrl}/api/v1/label/${m[2]}/values?${params.toString()}`)).json()) as PromAnswer;
-  return arr(body.data, `label_values ${query}`).map((v) => str(v, 'label value'));
-}
-
 /** An OTLP/JSON cumulative histogram `http.server.request.duration` (seconds) for one release. */
 function latencyHistogram(configHash: string, fromMs: number, minutes: number, badBuckets = false): string {
   const attr = (key: string, value: string) => ({ key, value: { stringValue: value } });
@@ -192,16 +117,8 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  for (const d of dashboards) {
-    const vars = new Map<string, string>();
-    for (const v of variablesOf(d)) {
-      // Grafana's default: "All" when offered (its allValue), else the first value (sorted).
-      const options = await labelValues(v.query, vars);
-      expect(options.length, `${d.file}: no values for $${v.name} (${v.query})`).toBeGreaterThan(0);
-      vars.set(v.name, v.allValue ?? (options[0] as string));
-    }
-    values.set(d.file, vars);
-  }
+  // Grafana's default for each variable: "All" when offered (its allValue), else the first value (sorted).
+  for (const d of dashboards) values.set(d.file, await defaultVariables(tg.apiUrl, nowMs, d));
 }, 120_000);
 afterAll(async () => {
   await tg?.cleanup();
