@@ -14,7 +14,8 @@
  *   operation and downstream; the span's own code when its time outside every child (duration
  *   minus the children's, clipped at 0) is larger, or when it has no children.
  * Children are read two levels down (a client span and the callee's server span under it), from
- * the traces of the bad events only.
+ * the traces of the bad events only, in one scan: each trace's spans gathered into an array and
+ * every bad span judged against it (ClickHouse would re-run a WITH subquery at each use).
  */
 import type { SloDefinition } from '../slo/spec/index.js';
 import { badCondition, matchFilters } from '../slo/sli/index.js';
@@ -72,74 +73,64 @@ export function spanCausesQuery(slo: SloDefinition, environment: string | null, 
     if (s.configHash !== null) params[`hash${i}`] = s.configHash;
     return { cond: `(Timestamp >= toDateTime64({from${i}:UInt32}, 9) AND Timestamp < toDateTime64({to${i}:UInt32}, 9)${hash})`, name: `{side${i}:String}` };
   });
-  params['scanFrom'] = Math.min(...sides.map((s) => Math.floor(s.fromMs / 1000)));
-  params['scanTo'] = Math.max(...sides.map((s) => Math.ceil(s.toMs / 1000))) + CHILD_SLACK_SECONDS;
+  params['childSlack'] = CHILD_SLACK_SECONDS;
+  // Children start within their parent's run: each side's range and a little after it, nothing between the sides.
+  const scanned = sides
+    .map((_, i) => `(Timestamp >= toDateTime64({from${i}:UInt32}, 9) AND Timestamp < toDateTime64({to${i}:UInt32} + {childSlack:UInt32}, 9))`)
+    .join(' OR ');
   const sideOf = `multiIf(${sideSql.map((s) => `${s.cond}, ${s.name}`).join(', ')}, '')`;
   const latency = bad.kind === 'duration-over';
 
-  const sql = `WITH
-bad AS (
-  SELECT TraceId AS trace, SpanId AS span, SpanName AS op, Timestamp AS ts, Duration AS dur, ConfigHash AS hash,
-    ${errorTypeOf('')} AS own_error,
-    ${sideOf} AS side
-  FROM otel_traces
-  WHERE ServiceName = {service:String}${filters}
-    AND ${badSql}
-    AND (${sideSql.map((s) => s.cond).join(' OR ')})
-),
-kids AS (
-  SELECT TraceId AS trace, SpanId AS span, ParentSpanId AS parent, ServiceName AS svc, SpanName AS op, Duration AS dur,
-    toUnixTimestamp64Nano(Timestamp) + Duration AS end_ns, StatusCode = 'Error' AS failed,
-    if(StatusCode = 'Error', ${errorTypeOf('')}, '') AS error, ${PEER} AS peer
-  FROM otel_traces
-  WHERE TraceId IN (SELECT trace FROM bad)
-    AND Timestamp >= toDateTime64({scanFrom:UInt32}, 9) AND Timestamp < toDateTime64({scanTo:UInt32}, 9)
-),
-callees AS (
-  SELECT c.trace AS trace, c.span AS child, any(k.svc) AS svc, any(k.op) AS op,
-    max(k.failed) AS failed, anyIf(k.error, k.failed) AS error
-  FROM kids AS c INNER JOIN kids AS k ON k.trace = c.trace AND k.parent = c.span
-  WHERE k.svc != {service:String}
-  GROUP BY c.trace, c.span
-),
-events AS (
-  SELECT b.trace AS trace, b.span AS span, any(b.op) AS op, any(b.ts) AS ts, any(b.dur) AS dur, any(b.hash) AS hash,
-    any(b.own_error) AS own_error, any(b.side) AS side,
-    -- the child (with its callee) that failed first: its downstream and error
-    argMinIf(tuple(if(ce.svc != '', ce.svc, if(c.svc != {service:String}, c.svc, c.peer)),
-                   if(ce.svc != '', ce.op, c.op),
-                   if(ce.failed, ce.error, c.error)),
-             c.end_ns, c.span != '' AND (c.failed OR ce.failed)) AS failed_child,
-    countIf(c.span != '' AND (c.failed OR ce.failed)) > 0 AS has_failed_child,
-    -- the child that took the longest, and the time outside every child
-    argMaxIf(tuple(if(ce.svc != '', ce.svc, if(c.svc != {service:String}, c.svc, c.peer)), c.op), c.dur, c.span != '') AS slowest_child,
-    maxIf(c.dur, c.span != '') AS slowest_dur,
-    sumIf(c.dur, c.span != '') AS children_dur
-  FROM bad AS b
-  LEFT JOIN kids AS c ON c.trace = b.trace AND c.parent = b.span
-  LEFT JOIN callees AS ce ON ce.trace = c.trace AND ce.child = c.span
-  GROUP BY b.trace, b.span
-),
-causes AS (
-  SELECT side, trace, ts, hash,
-    ${latency
-      ? `'slow' AS kind, op, '' AS error_type,
-    if(slowest_dur > greatest(toInt64(dur) - toInt64(children_dur), 0), slowest_child.1, '') AS dependency,
-    if(slowest_dur > greatest(toInt64(dur) - toInt64(children_dur), 0), slowest_child.2, '') AS dependency_operation,
-    if(dur = 0, 0, if(slowest_dur > greatest(toInt64(dur) - toInt64(children_dur), 0), slowest_dur, greatest(toInt64(dur) - toInt64(children_dur), 0)) / dur) AS share_of_time`
-      : `if(has_failed_child AND failed_child.1 != '', 'dependency', 'error') AS kind, op,
-    if(kind = 'dependency', if(failed_child.3 != '', failed_child.3, 'error'), own_error) AS error_type,
-    if(kind = 'dependency', failed_child.1, '') AS dependency,
-    if(kind = 'dependency', failed_child.2, '') AS dependency_operation,
-    CAST(NULL AS Nullable(Float64)) AS share_of_time`}
-  FROM events
-)
-SELECT side, kind, op AS operation, error_type, dependency, dependency_operation,
+  // One scan of the traces that hold a bad event (found by a scan of the SLO's own spans), each
+  // trace's spans gathered into one array, then every bad span judged against its children there.
+  // Element layout of `spans` (tuples are positional):
+  //   1 id, 2 parent, 3 service, 4 name, 5 duration, 6 end (ns), 7 failed, 8 error type if failed,
+  //   9 peer, 10 bad, 11 side, 12 start, 13 config_hash, 14 its own error type.
+  // With `kids` of a bad span: (child tuple, callee tuple), the callee being the span under the child
+  // in another service (a failing one if there is one); absent tuples read as defaults ('' and 0).
+  const isBad = `ServiceName = {service:String}${filters} AND ${badSql} AND (${sideSql.map((s) => s.cond).join(' OR ')})`;
+  const downstream = (x: string): string => `if(${x}.2.3 != '', ${x}.2.3, if(${x}.1.3 != {service:String}, ${x}.1.3, ${x}.1.9))`;
+  const judged = latency
+    ? `'slow' AS kind, '' AS error_type,
+      greatest(toInt64(dur) - toInt64(arraySum(arrayMap(x -> x.1.5, kids))), 0) AS own_ns,
+      arrayReverseSort(x -> x.1.5, kids)[1] AS slowest,
+      notEmpty(kids) AND slowest.1.5 > own_ns AS named,
+      if(named, ${downstream('slowest')}, '') AS dependency,
+      if(named, slowest.1.4, '') AS dependency_operation,
+      if(dur = 0, 0, if(named, slowest.1.5, own_ns) / dur) AS share_of_time`
+    : `arrayFilter(x -> x.1.7 = 1 OR x.2.7 = 1, kids) AS failed_kids,
+      arraySort(x -> x.1.6, failed_kids)[1] AS first_failed,
+      if(notEmpty(failed_kids), ${downstream('first_failed')}, '') AS failed_downstream,
+      if(failed_downstream != '', 'dependency', 'error') AS kind,
+      if(kind = 'dependency',
+         if(first_failed.2.7 = 1 AND first_failed.2.8 != '', first_failed.2.8, if(first_failed.1.8 != '', first_failed.1.8, 'error')),
+         b.14) AS error_type,
+      failed_downstream AS dependency,
+      if(kind = 'dependency', if(first_failed.2.3 != '', first_failed.2.4, first_failed.1.4), '') AS dependency_operation,
+      CAST(NULL AS Nullable(Float64)) AS share_of_time`;
+
+  const sql = `SELECT side, kind, operation, error_type, dependency, dependency_operation,
   count() AS n, toUnixTimestamp64Milli(min(ts)) AS first_ms, toUnixTimestamp64Milli(max(ts)) AS last_ms,
   topK(5)(hash) AS hashes,
   arrayMap(x -> x.2, groupArraySorted(3)((ts, trace))) AS traces,
   avg(share_of_time) AS time_share
-FROM causes
+FROM (
+  SELECT trace, b.11 AS side, b.12 AS ts, b.13 AS hash, b.4 AS operation, b.5 AS dur,
+    arrayMap(k -> (k, arrayReverseSort(g -> g.7, arrayFilter(g -> g.2 = k.1 AND g.3 != {service:String}, spans))[1]),
+      arrayFilter(k -> k.2 = b.1, spans)) AS kids,
+    ${judged}
+  FROM (
+    SELECT TraceId AS trace,
+      groupArray(tuple(SpanId, ParentSpanId, ServiceName, SpanName, Duration, toUnixTimestamp64Nano(Timestamp) + Duration,
+        toUInt8(StatusCode = 'Error'), if(StatusCode = 'Error', ${errorTypeOf('')}, ''), ${PEER},
+        toUInt8(${isBad}), ${sideOf}, Timestamp, ConfigHash, ${errorTypeOf('')})) AS spans
+    FROM otel_traces
+    WHERE TraceId IN (SELECT TraceId FROM otel_traces WHERE ${isBad})
+      AND (${scanned})
+    GROUP BY TraceId
+  )
+  ARRAY JOIN arrayFilter(s -> s.10 = 1, spans) AS b
+)
 GROUP BY side, kind, operation, error_type, dependency, dependency_operation
 ORDER BY n DESC, operation, error_type, dependency, dependency_operation
 LIMIT {maxRows:UInt32} BY side`;
