@@ -2,7 +2,8 @@
  * @module attribution/span-causes
  * A span SLI's bad events grouped into causes, as one parameterized statement over raw spans:
  * exactly the spans the SLI counts as bad (its service, its `match` and its `bad`, the same SQL
- * conditions the engine records with), for the range asked about and its baseline at once. Pure.
+ * conditions the engine records with), for the range asked about and its baseline at once (an
+ * event in both ranges counts on both sides). Pure.
  *
  * Each bad event gets exactly one cause, so the counts add up to the SLO's bad events:
  * - availability: when one of the span's children failed, or the callee behind one did (the
@@ -74,7 +75,9 @@ export function spanCausesQuery(slo: SloDefinition, environment: string | null, 
   });
   params['scanFrom'] = Math.min(...sides.map((s) => Math.floor(s.fromMs / 1000)));
   params['scanTo'] = Math.max(...sides.map((s) => Math.ceil(s.toMs / 1000))) + CHILD_SLACK_SECONDS;
-  const sideOf = `multiIf(${sideSql.map((s) => `${s.cond}, ${s.name}`).join(', ')}, '')`;
+  // One row per side an event is on: a range longer than a week overlaps the week before it, and
+  // an event in both is in both sides' counts (as in their events from the recorded minutes).
+  const sideOf = `arrayJoin(arrayFilter(x -> x != '', [${sideSql.map((s) => `if(${s.cond}, ${s.name}, '')`).join(', ')}]))`;
   const latency = bad.kind === 'duration-over';
 
   const sql = `WITH
@@ -103,8 +106,8 @@ callees AS (
   GROUP BY c.trace, c.span
 ),
 events AS (
-  SELECT b.trace AS trace, b.span AS span, any(b.op) AS op, any(b.ts) AS ts, any(b.dur) AS dur, any(b.hash) AS hash,
-    any(b.own_error) AS own_error, any(b.side) AS side,
+  SELECT b.side AS side, b.trace AS trace, b.span AS span, any(b.op) AS op, any(b.ts) AS ts, any(b.dur) AS dur, any(b.hash) AS hash,
+    any(b.own_error) AS own_error,
     -- the child (with its callee) that failed first: its downstream and error
     argMinIf(tuple(if(ce.svc != '', ce.svc, if(c.svc != {service:String}, c.svc, c.peer)),
                    if(ce.svc != '', ce.op, c.op),
@@ -118,7 +121,7 @@ events AS (
   FROM bad AS b
   LEFT JOIN kids AS c ON c.trace = b.trace AND c.parent = b.span
   LEFT JOIN callees AS ce ON ce.trace = c.trace AND ce.child = c.span
-  GROUP BY b.trace, b.span
+  GROUP BY b.side, b.trace, b.span
 ),
 causes AS (
   SELECT side, trace, ts, hash,
