@@ -67,6 +67,7 @@ const FILES: Record<string, string[]> = {
     policy('checkout-prod', 'app: checkout\nenvironment: prod\nslos: [checkout-availability]\nmin_budget_remaining: 10%'),
   ],
   'mailer.yaml': [slo('mailer-error-logs', 'mailer', 99, '{logs: {match: {severity_at_least: INFO}, bad: {severity_at_least: ERROR}}}', '7d')],
+  'orders.yaml': [slo('orders-availability', 'orders', 99.9, SERVER_ERRORS)],
   'zoo.yaml': [slo('zoo-availability', 'zoo', 99, SERVER_ERRORS)],
   'notes.yaml': [
     slo('notes-availability', 'notes', 99.9, SERVER_ERRORS),
@@ -176,6 +177,23 @@ function makeTraces(): TraceMaker {
   spreadMs(1_000, now - 3 * HOUR, now - 2 * HOUR).forEach((t) => traces.make(checkoutRequest(checkoutProd, t, 'ok')));
   spreadMs(1_000, now - 50 * MIN, now - 2 * MIN).forEach((t, i) =>
     traces.make(checkoutRequest({ ...checkoutProd, configHash: CHECKOUT_V2 }, t, i % 10 === 0 ? 'card-declined' : i % 100 === 5 ? 'token-expired' : 'ok')));
+
+  // orders: calls an SMS provider (not instrumented: its client span names server.address) and redis. Of 200
+  // orders, 20 fail on SMS alone, 10 on redis alone, and 10 on both, where the SMS call fails first.
+  const orders: Where = { service: 'orders', configHash: 'orders-v1', environment: 'prod' };
+  spreadMs(200, now - 2 * HOUR, now - HOUR).forEach((t, i) => {
+    const sms = i % 10 === 0 || i % 20 === 15;
+    const redis = i % 20 === 5 || i % 20 === 15;
+    traces.make({
+      at: orders, name: 'POST /orders', kind: SpanKind.SERVER, startMs: t, durationMs: 100, error: sms || redis ? { message: 'order not placed' } : undefined,
+      children: [
+        { at: orders, name: 'GET', kind: SpanKind.CLIENT, startMs: t + 5, durationMs: 70, attributes: { 'db.system': 'redis' },
+          error: redis ? { message: `pool exhausted after ${200 + i} ms` } : undefined },
+        { at: orders, name: 'POST /send', kind: SpanKind.CLIENT, startMs: t + 40, durationMs: 20, attributes: { 'server.address': 'sms.example.com', 'http.response.status_code': sms ? 504 : 200 },
+          error: sms ? {} : undefined },
+      ],
+    });
+  });
 
   // zoo: 25 error types, type k failing k times, among 1,000 requests.
   const zoo: Where = { service: 'zoo', configHash: 'zoo-v1', environment: 'prod' };
@@ -397,6 +415,17 @@ describe("a two-service trace where the callee's failures burn the caller's budg
       "deny: prod has spent checkout-availability's error budget (−39× left, burning 110× over 1h); " +
       `top cause payments failing (CardDeclinedError in POST /charge) under POST /api/checkout, new in ${short(CHECKOUT_V2)}`,
     );
+  });
+});
+
+describe('dependencies that are not instrumented', () => {
+  it("are named by what the failing child span says (server.address, db.system), the first to fail in each event", async () => {
+    const a = await attribution('orders-availability', { environment: 'prod', from: iso(now - 3 * HOUR), to: iso(now), baseline: 'none' });
+    expect(a.bad_events).toBe(40);
+    expect(a.causes.map((c) => [c.headline, c.count, c.share])).toEqual([
+      ['sms.example.com failing (HTTP 504 in POST /send) under POST /orders', 30, 0.75],
+      ['redis failing (pool exhausted after <n> ms in GET) under POST /orders', 10, 0.25],
+    ]);
   });
 });
 
