@@ -40,7 +40,8 @@ export function logCausesQuery(slo: SloDefinition, environment: string | null, s
     };
   });
   return {
-    sql: `SELECT multiIf(${conds.map((c) => `${c.cond}, ${c.name}`).join(', ')}, '') AS side,
+    // One row per side a record is on: a range longer than a week overlaps the week before it.
+    sql: `SELECT arrayJoin(arrayFilter(x -> x != '', [${conds.map((c) => `if(${c.cond}, ${c.name}, '')`).join(', ')}])) AS side,
   if(SeverityText != '', SeverityText, toString(SeverityNumber)) AS operation,
   ${normalizedText('Body')} AS error_type,
   count() AS n, toUnixTimestamp64Milli(min(Timestamp)) AS first_ms, toUnixTimestamp64Milli(max(Timestamp)) AS last_ms,

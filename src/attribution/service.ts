@@ -21,6 +21,7 @@ import type { Attribution, AttributionRequest, Baseline, CauseCount, SliNature }
 const MINUTE_MS = 60_000;
 const HOUR = 3_600;
 const WEEK_MS = 7 * 86_400_000;
+const HOUR_MS = 3_600_000;
 
 export interface AttributionStore {
   query<T>(sql: string, params?: QueryParams): Promise<T[]>;
@@ -120,7 +121,13 @@ export function createAttributionService({ store, reader, deployments = async ()
   /** 'auto': the release that served before this one (same environment), or the same range a week earlier. */
   function resolveBaseline(slo: SloDefinition, request: AttributionRequest, environment: string | null): Exclude<Baseline, { kind: 'none' }> | null {
     if (request.baseline !== 'auto') return request.baseline.kind === 'none' ? null : request.baseline;
-    if (request.configHash === null) return { kind: 'range', fromMs: request.fromMs - WEEK_MS, toMs: request.toMs - WEEK_MS };
+    if (request.configHash === null) {
+      // A week back the recorded minutes are held as whole hours (engine/recorder.ts), so the range is
+      // widened to the hours around it: its events (from those hours) and its causes (from raw
+      // events) are then counted over the same range. Unaligned, the hours inside a one-hour range
+      // were none, and a baseline with bad events read as one without events.
+      return { kind: 'range', fromMs: Math.floor((request.fromMs - WEEK_MS) / HOUR_MS) * HOUR_MS, toMs: Math.ceil((request.toMs - WEEK_MS) / HOUR_MS) * HOUR_MS };
+    }
     const seen = reader.sources(slo, 0).filter((s) => environment === null || s.environment === environment);
     const mine = seen.filter((s) => s.configHash === request.configHash);
     if (mine.length === 0) return null;

@@ -2,7 +2,8 @@
  * @module attribution/span-causes
  * A span SLI's bad events grouped into causes, as one parameterized statement over raw spans:
  * exactly the spans the SLI counts as bad (its service, its `match` and its `bad`, the same SQL
- * conditions the engine records with), for the range asked about and its baseline at once. Pure.
+ * conditions the engine records with), for the range asked about and its baseline at once (an
+ * event in both ranges counts on both sides). Pure.
  *
  * Each bad event gets exactly one cause, so the counts add up to the SLO's bad events:
  * - availability: when one of the span's children failed, or the callee behind one did (the
@@ -78,14 +79,16 @@ export function spanCausesQuery(slo: SloDefinition, environment: string | null, 
   const scanned = sides
     .map((_, i) => `(Timestamp >= toDateTime64({from${i}:UInt32}, 9) AND Timestamp < toDateTime64({to${i}:UInt32} + {childSlack:UInt32}, 9))`)
     .join(' OR ');
-  const sideOf = `multiIf(${sideSql.map((s) => `${s.cond}, ${s.name}`).join(', ')}, '')`;
+  // The sides an event is on: a range longer than a week overlaps the week before it, and an event
+  // in both is in both sides' counts (as in their events from the recorded minutes).
+  const sidesOf = `arrayFilter(x -> x != '', [${sideSql.map((s) => `if(${s.cond}, ${s.name}, '')`).join(', ')}])`;
   const latency = bad.kind === 'duration-over';
 
   // One scan of the traces that hold a bad event (found by a scan of the SLO's own spans), each
   // trace's spans gathered into one array, then every bad span judged against its children there.
   // Element layout of `spans` (tuples are positional):
   //   1 id, 2 parent, 3 service, 4 name, 5 duration, 6 end (ns), 7 failed, 8 error type if failed,
-  //   9 peer, 10 bad, 11 side, 12 start, 13 config_hash, 14 its own error type.
+  //   9 peer, 10 bad, 11 its sides (one row per side), 12 start, 13 config_hash, 14 its own error type.
   // With `kids` of a bad span: (child tuple, callee tuple), the callee being the span under the child
   // in another service (a failing one if there is one); absent tuples read as defaults ('' and 0).
   const isBad = `ServiceName = {service:String}${filters} AND ${badSql} AND (${sideSql.map((s) => s.cond).join(' OR ')})`;
@@ -115,7 +118,7 @@ export function spanCausesQuery(slo: SloDefinition, environment: string | null, 
   arrayMap(x -> x.2, groupArraySorted(3)((ts, trace))) AS traces,
   avg(share_of_time) AS time_share
 FROM (
-  SELECT trace, b.11 AS side, b.12 AS ts, b.13 AS hash, b.4 AS operation, b.5 AS dur,
+  SELECT trace, arrayJoin(b.11) AS side, b.12 AS ts, b.13 AS hash, b.4 AS operation, b.5 AS dur,
     arrayMap(k -> (k, arrayReverseSort(g -> g.7, arrayFilter(g -> g.2 = k.1 AND g.3 != {service:String}, spans))[1]),
       arrayFilter(k -> k.2 = b.1, spans)) AS kids,
     ${judged}
@@ -123,7 +126,7 @@ FROM (
     SELECT TraceId AS trace,
       groupArray(tuple(SpanId, ParentSpanId, ServiceName, SpanName, Duration, toUnixTimestamp64Nano(Timestamp) + Duration,
         toUInt8(StatusCode = 'Error'), if(StatusCode = 'Error', ${errorTypeOf('')}, ''), ${PEER},
-        toUInt8(${isBad}), ${sideOf}, Timestamp, ConfigHash, ${errorTypeOf('')})) AS spans
+        toUInt8(${isBad}), ${sidesOf}, Timestamp, ConfigHash, ${errorTypeOf('')})) AS spans
     FROM otel_traces
     WHERE TraceId IN (SELECT TraceId FROM otel_traces WHERE ${isBad})
       AND (${scanned})

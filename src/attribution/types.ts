@@ -88,7 +88,7 @@ export interface AttributionRequest {
   configHash: string | null;
   /**
    * `auto`: the release that served before `configHash` in that environment, or without a
-   * config_hash the same range a week earlier.
+   * config_hash the same range a week earlier, widened to whole hours (what is recorded that far back).
    */
   baseline: Baseline | 'auto';
 }
