@@ -80,6 +80,8 @@ export interface SloEngine {
   recordNow(opts?: { backfill?: boolean }): Promise<void>;
   /** Runs the hourly reconcile now (tests); returns the late events it found. */
   reconcileNow(): Promise<number>;
+  /** Drops minute detail older than memory keeps it now (tests; the engine does it every ten minutes). */
+  compactNow(): Promise<void>;
   start(): void;
   stop(): Promise<void>;
   /** Bytes the recorded minutes take in memory. */
@@ -281,6 +283,9 @@ export async function createSloEngine({
         late = await recorder.reconcile();
       });
       return late;
+    },
+    async compactNow() {
+      await serialize(async () => recorder.compact());
     },
     start() {
       stopped = false;

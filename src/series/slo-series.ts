@@ -155,14 +155,26 @@ export function createSloSeriesProvider({ registry, engine, promql }: {
     const starts = windowStarts(slo);
     if (source === 'recorded') {
       const held = reader.ledgerOf(slo)!;
-      const recent = minutes.filter((m) => m >= held.minutesFrom);
-      const old = minutes.filter((m) => m < held.minutesFrom);
+      // A sample is answered from memory when its window's minutes are held there: it ends after the
+      // minutes held by the minute begin, and starts after them or on a whole hour (held as hour sums).
+      const inMemory = (m: number, start: number): boolean => m >= held.minutesFrom && (start >= held.minutesFrom || start % 3_600 === 0);
+      const split = new Map([...starts].map(([label, startOf]) => {
+        // Every sample up to the last one memory cannot answer is read from the table (a prefix: hours
+        // held as sums make some earlier samples answerable, but not a run of them).
+        const cut = minutes.findLastIndex((m) => !inMemory(m, startOf(m))) + 1;
+        return [label, { old: minutes.slice(0, cut), recent: minutes.slice(cut) }];
+      }));
+      const olds = [...split].filter(([, x]) => x.old.length > 0);
       // Points older than memory holds by the minute: the SLO's recorded minutes read back once per query.
       let oldLedger: ReturnType<SloReader['ledgerFromTable']> | undefined;
-      // Starts only move forward with the sample, so the first old sample's earliest window start covers them all.
-      const fromTable = () => (oldLedger ??= reader.ledgerFromTable(slo, Math.min(...[...starts.values()].map((f) => f(old[0]!))), old.at(-1)!));
+      const fromTable = () => (oldLedger ??= reader.ledgerFromTable(
+        slo,
+        Math.min(...olds.map(([label, x]) => starts.get(label)!(x.old[0]!))),
+        Math.max(...olds.map(([, x]) => x.old.at(-1)!)),
+      ));
       return computedOnce(async (label) => {
         const startOf = starts.get(label)!;
+        const { old, recent } = split.get(label)!;
         const mine = windowSeries(held.ledger, held.environment, recent, startOf, splitByRelease);
         if (old.length === 0) return mine;
         const ledger = await fromTable();
