@@ -16,9 +16,12 @@ import { decodeExport } from '../src/ingest/index.js';
 import { encodeRows, fullSchemaStatements } from '../src/store/index.js';
 import { Readable } from 'node:stream';
 import { spawnTollgate, tempDir, testEnv } from '../test/helpers/tollgate.js';
+import { benchArgs, recordingOutput } from './report.js';
 import { spanRequests } from './span-mix.js';
 
+recordingOutput('ingest', 'npm run bench');
 const { values: args } = parseArgs({
+  args: benchArgs(),
   options: { requests: { type: 'string', default: '300' }, spans: { type: 'string', default: '1000' }, clients: { type: 'string', default: '16' } },
 });
 const REQUESTS = Number(args.requests);
@@ -80,6 +83,15 @@ const insertCpu = await cpuMicrosPerRow(async () => {
   for (const values of payloads) await connection.chdb.rawInsert({ table: 'otel_traces', columns, values, format: 'JSONCompactEachRow' });
 });
 const rawInsertSeconds = (performance.now() - t) / 1000;
+// Disk a span takes once stored and merged (the reference store holds the rows twice: exec and rawInsert).
+await client.command({ query: 'OPTIMIZE TABLE otel_traces FINAL' });
+const parts = await (await client.query({
+  query: `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes, sum(data_uncompressed_bytes) AS raw FROM system.parts
+          WHERE active AND database = currentDatabase() AND rows > 0 GROUP BY table ORDER BY bytes DESC`,
+  format: 'JSONEachRow',
+})).json<{ table: string; rows: string; bytes: string; raw: string }>();
+const storedSpans = Number(parts.find((p) => p.table === 'otel_traces')?.rows ?? 0);
+const diskPerSpan = parts.reduce((n, p) => n + Number(p.bytes), 0) / storedSpans;
 await client.close();
 rmSync(refDir, { recursive: true, force: true });
 
@@ -155,4 +167,7 @@ Tollgate end to end (decode → stored → acknowledged):
   OTLP/HTTP protobuf  ${fmt(rate(http.seconds)).padStart(9)} spans/s   ratio to fastest raw insert ${(rate(http.seconds) / fastestRaw).toFixed(2)}   (${http.failed} refusals retried; store busy ${pct(http.storeBusy)}, event loop busy ${pct(http.loop)})
   OTLP/gRPC           ${fmt(rate(grpcRun.seconds)).padStart(9)} spans/s   ratio to fastest raw insert ${(rate(grpcRun.seconds) / fastestRaw).toFixed(2)}   (${grpcRun.failed} refusals retried; store busy ${pct(grpcRun.storeBusy)}, event loop busy ${pct(grpcRun.loop)})
   peak RSS of the Tollgate process: ${peakRssMiB.toFixed(0)} MiB
+
+disk, this span mix stored and merged: ${diskPerSpan.toFixed(0)} bytes per span in all tables (${parts.map((p) => `${p.table} ${(Number(p.bytes) / storedSpans).toFixed(1)}`).join(', ')})
+  so a day at 1,000 spans/s takes ${((diskPerSpan * 86_400_000) / 1024 ** 3).toFixed(1)} GiB (raw spans kept TOLLGATE_RETENTION_TRACES days; the rollups much longer but far smaller)
 `);

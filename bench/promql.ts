@@ -27,6 +27,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { benchArgs, recordingOutput } from './report.js';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/index.js';
 import { createMemorySource, evaluateRange, parsePromql, planSelects } from '../src/promql/index.js';
@@ -36,7 +37,9 @@ import { startTollgate } from '../src/server.js';
 import { promtoolBinary, servePrometheusTsdb, toOpenMetrics, type ApiResponse, type OracleSeries } from '../test/helpers/prometheus.js';
 import { REPO_ROOT, tempDir, testEnv } from '../test/helpers/tollgate.js';
 
+recordingOutput('promql', 'npm run bench:promql');
 const { values: args } = parseArgs({
+  args: benchArgs(),
   options: {
     spans: { type: 'string', default: '2000000' },
     services: { type: 'string', default: '4' },

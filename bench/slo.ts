@@ -21,8 +21,10 @@ import { planWindows } from '../src/slo/evaluate/index.js';
 import { spanSliQuery, type SliCounts } from '../src/slo/sli/index.js';
 import { openStore } from '../src/store/index.js';
 import { tempDir } from '../test/helpers/tollgate.js';
+import { benchArgs, recordingOutput } from './report.js';
 
-const { values: args } = parseArgs({ options: { spans: { type: 'string', default: '10000000' }, services: { type: 'string', default: '20' } } });
+recordingOutput('slo', 'npm run bench:slo');
+const { values: args } = parseArgs({ args: benchArgs(), options: { spans: { type: 'string', default: '10000000' }, services: { type: 'string', default: '20' } } });
 const SPANS = Number(args.spans);
 const SERVICES = Number(args.services);
 const DAY = 86_400;
