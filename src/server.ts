@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { createApiApp } from './api/index.js';
+import { createApiApp, watchHealth } from './api/index.js';
 import { requireScope } from './api/auth.js';
 import { createSloRoutes } from './api/slo-routes.js';
 import { createGateRoutes } from './api/gate-routes.js';
@@ -120,9 +120,12 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     sloLog.error({ sloDir: config.sloDir, err: e }, 'cannot read the SLO directory');
   }
 
+  // Liveness answers from a ping made in the background, never waiting behind the inserts queued for the store.
+  const storeHealth = watchHealth(() => store.ping());
   const api = createApiApp({
     registry: metrics.registry,
-    health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }) },
+    health: { checks: () => ({ store: storeHealth.ok(), schema: true, slo_directory: slos !== undefined }) },
+    log: log.child({ module: 'api' }),
   });
   if (slos !== undefined && engine !== undefined) {
     api.use('/v1/slos/*', requireScope(tokens, 'read', 'gate'));
@@ -186,6 +189,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         await queries.close();
         slos?.close();
         await selfScrape.stop();
+        storeHealth.stop();
         // 2. Open batches go to the store now instead of waiting out their delay.
         await writer.flush();
         await Promise.all([httpClosed, grpcClosed]);
