@@ -14,7 +14,7 @@
  * OTLP/JSON is parsed once (there is no streaming JSON parser to lean on) and re-serialized a run
  * of items at a time. Pure: bytes in, bytes out.
  */
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { WireType } from '@bufbuild/protobuf/wire';
 import { OtlpDecodeError, type Encoding, type Signal } from './decode/index.js';
 
 /**
@@ -96,37 +96,45 @@ function* splitProtobuf(body: Uint8Array, top: Level, typeName: string, pieceByt
   /** Wraps the items gathered so far in their level's own fields and every enclosing level's, as one unit. */
   const closeUnit = (frames: readonly Frame[], ownHeader: readonly Uint8Array[], evenIfEmpty = false): void => {
     if (items.length === 0 && !evenIfEmpty) return;
-    let inner = concat([...ownHeader, ...items]);
+    let inner = concat(ownHeader, items);
     items.length = 0;
     itemsSize = 0;
     for (let i = frames.length - 1; i >= 0; i--) {
       const f = frames[i] as Frame;
-      inner = concat([...f.header, lengthDelimited(f.fieldNo, inner)]);
+      inner = concat(f.header, [lengthDelimited(f.fieldNo, inner)]);
     }
     piece.push(inner);
     pieceSize += inner.byteLength;
   };
   const takePiece = (): Uint8Array => {
-    const out = concat(piece);
+    const out = concat(piece, []);
     piece.length = 0;
     pieceSize = 0;
     return out;
   };
 
   function* walk(message: Uint8Array, level: Level, frames: Frame[]): Generator<Uint8Array> {
-    const header = headerOf(message, level, typeName);
+    const scan = new FieldScanner(message, typeName);
+    // First pass: the level's own fields, wherever they are (a message's fields may come in any order).
+    const header: Uint8Array[] = [];
     let children = 0;
-    for (const child of childrenOf(message, level, typeName)) {
-      children++;
+    while (scan.next()) {
+      if (scan.isChild(level)) children++;
+      else header.push(message.subarray(scan.start, scan.end));
+    }
+    // Second pass: the next level, in order.
+    scan.rewind();
+    while (scan.next()) {
+      if (!scan.isChild(level)) continue;
       if (level.next === undefined) {
-        items.push(child.raw);
-        itemsSize += child.raw.byteLength;
+        items.push(message.subarray(scan.start, scan.end));
+        itemsSize += scan.end - scan.start;
         if (itemsSize >= pieceBytes) {
           closeUnit(frames, header);
           yield takePiece();
         }
       } else {
-        yield* walk(child.payload, level.next, [...frames, { header, fieldNo: child.fieldNo }]);
+        yield* walk(message.subarray(scan.valueStart, scan.end), level.next, [...frames, { header, fieldNo: scan.fieldNo }]);
       }
     }
     // A level without children still goes out with its own fields, so the decoder sees (and checks) them.
@@ -139,41 +147,98 @@ function* splitProtobuf(body: Uint8Array, top: Level, typeName: string, pieceByt
   if (pieceSize > 0) yield takePiece();
 }
 
-/** The fields of `message` that are not the next level, as raw bytes (tag included). */
-function headerOf(message: Uint8Array, level: Level, typeName: string): Uint8Array[] {
-  const header: Uint8Array[] = [];
-  const reader = new BinaryReader(message);
-  guarded(typeName, () => {
-    while (reader.pos < reader.len) {
-      const start = reader.pos;
-      const [fieldNo, wireType] = reader.tag();
-      reader.skip(wireType, fieldNo);
-      if (!(wireType === WireType.LengthDelimited && level.fields.has(fieldNo))) header.push(message.subarray(start, reader.pos));
-    }
-  });
-  return header;
-}
+/**
+ * Walks a message's fields without decoding them or allocating per field (a 70,000-span request
+ * has 70,000 of them at one level): after `next()`, the current field is `fieldNo`/`wireType` and
+ * lies at `start`…`end`, its value (for length-delimited fields) from `valueStart`. Malformed
+ * input throws OtlpDecodeError, worded as the decoder words it.
+ */
+class FieldScanner {
+  fieldNo = 0;
+  wireType = 0;
+  start = 0;
+  valueStart = 0;
+  end = 0;
+  private pos = 0;
 
-/** The next level's fields in order, read lazily. A field of the right number but another wire type stays in the header (the decoder rejects it). */
-function* childrenOf(message: Uint8Array, level: Level, typeName: string): Generator<{ fieldNo: number; raw: Uint8Array; payload: Uint8Array }> {
-  const reader = new BinaryReader(message);
-  while (reader.pos < reader.len) {
-    const start = reader.pos;
-    const next = guarded(typeName, () => {
-      const [fieldNo, wireType] = reader.tag();
-      if (wireType === WireType.LengthDelimited && level.fields.has(fieldNo)) return { fieldNo, payload: reader.bytes() };
-      reader.skip(wireType, fieldNo);
-      return undefined;
-    });
-    if (next !== undefined) yield { ...next, raw: message.subarray(start, reader.pos) };
+  constructor(private readonly buf: Uint8Array, private readonly typeName: string) {}
+
+  rewind(): void {
+    this.pos = 0;
   }
-}
 
-function guarded<T>(typeName: string, read: () => T): T {
-  try {
-    return read();
-  } catch (e) {
-    throw new OtlpDecodeError(`malformed protobuf ${typeName}: ${e instanceof Error ? e.message : String(e)}`);
+  /** A length-delimited field of one of the next level's numbers (of another wire type, it stays in the header and the decoder rejects it). */
+  isChild(level: Level): boolean {
+    return this.wireType === WireType.LengthDelimited && level.fields.has(this.fieldNo);
+  }
+
+  next(): boolean {
+    if (this.pos >= this.buf.byteLength) return false;
+    this.start = this.pos;
+    const tag = this.varint();
+    this.fieldNo = tag >>> 3;
+    this.wireType = tag & 7;
+    if (this.fieldNo === 0) this.fail(`illegal tag: field no 0 wire type ${this.wireType}`);
+    this.valueStart = this.pos;
+    this.skipValue(this.wireType, this.fieldNo);
+    this.end = this.pos;
+    return true;
+  }
+
+  private skipValue(wireType: number, fieldNo: number): void {
+    switch (wireType) {
+      case WireType.Varint:
+        this.varint();
+        break;
+      case WireType.Bit64:
+        this.advance(8);
+        break;
+      case WireType.LengthDelimited: {
+        const length = this.varint();
+        this.valueStart = this.pos; // the value proper starts after its length
+        this.advance(length);
+        break;
+      }
+      case WireType.Bit32:
+        this.advance(4);
+        break;
+      case WireType.StartGroup: {
+        // Deprecated groups: skipped field by field to their matching end.
+        for (;;) {
+          if (this.pos >= this.buf.byteLength) this.fail('premature EOF');
+          const tag = this.varint();
+          if ((tag & 7) === WireType.EndGroup) {
+            if (tag >>> 3 !== fieldNo) this.fail('invalid end group tag');
+            break;
+          }
+          this.skipValue(tag & 7, tag >>> 3);
+        }
+        break;
+      }
+      default:
+        this.fail(`cant skip wire type ${wireType}`);
+    }
+  }
+
+  /** An unsigned varint of up to 32 bits (tags and lengths); longer ones are read past and truncated as protobuf does. */
+  private varint(): number {
+    let result = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (this.pos >= this.buf.byteLength) this.fail('premature EOF');
+      if (shift >= 70) this.fail('invalid varint');
+      const b = this.buf[this.pos++] as number;
+      if (shift < 32) result |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result >>> 0;
+    }
+  }
+
+  private advance(n: number): void {
+    if (this.pos + n > this.buf.byteLength) this.fail('premature EOF');
+    this.pos += n;
+  }
+
+  private fail(problem: string): never {
+    throw new OtlpDecodeError(`malformed protobuf ${this.typeName}: ${problem}`);
   }
 }
 
@@ -196,15 +261,19 @@ function varint(n: number): number[] {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0] as Uint8Array;
+/** `a` then `b`, as one buffer (a lone part is returned as it is). */
+function concat(a: readonly Uint8Array[], b: readonly Uint8Array[]): Uint8Array {
+  if (a.length + b.length === 1) return (a[0] ?? b[0]) as Uint8Array;
   let size = 0;
-  for (const p of parts) size += p.byteLength;
+  for (const p of a) size += p.byteLength;
+  for (const p of b) size += p.byteLength;
   const out = new Uint8Array(size);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
+  for (const parts of [a, b]) {
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
   }
   return out;
 }
