@@ -53,8 +53,9 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   if (!tokens.enabled) log.warn({ listenHost: config.listenHost }, 'no tokens configured: listening on loopback only, every request allowed');
 
   const metrics = createTollgateMetrics();
-  const { store, migrations, retention } = await openStore(config.clickhouse, metrics.observeStatement, config.retention);
+  const { store, migrations, retention, repair } = await openStore(config.clickhouse, metrics.observeStatement, config.retention);
   log.info({ store: store.kind, database: store.database, applied: migrations.applied, drifted: migrations.drifted }, 'store open, schema applied');
+  if (repair !== undefined) log.warn({ ...repair }, 'span views checked after an unclean end');
   for (const r of retention) log.info({ table: r.table, from: r.from || 'none', to: r.to }, 'retention changed');
   if (migrations.drifted.length > 0) log.warn({ versions: migrations.drifted }, 'applied migrations differ from this build (edited after release); not re-run');
 
