@@ -304,7 +304,7 @@ function* splitJson(body: Uint8Array, top: Level, pieceBytes: number): Generator
   let inPiece = 0;
   const topKey = keyOf(root as JsonObject, top) as string;
   const emit = (): Uint8Array => {
-    const out = Buffer.from(JSON.stringify({ [topKey]: piece }));
+    const out = Buffer.from(stringifyPiece({ [topKey]: piece }));
     piece = [];
     inPiece = 0;
     return out;
@@ -349,6 +349,21 @@ function* splitJson(body: Uint8Array, top: Level, pieceBytes: number): Generator
     yield* walk(child, next, (run) => run as JsonObject);
   }
   if (piece.length > 0) yield emit();
+}
+
+/**
+ * V8's JSON.parse takes any depth, but JSON.stringify recurses: a value nested 200,000 levels
+ * deep parsed, then overflowed the stack here (answered 500). The decoder refuses anything past
+ * 100 message levels anyway, so such a body is refused as the decoder would, before any piece of
+ * it is written (the pipeline decodes every piece first).
+ */
+function stringifyPiece(piece: JsonObject): string {
+  try {
+    return JSON.stringify(piece);
+  } catch (e) {
+    if (e instanceof RangeError) throw new OtlpDecodeError('invalid OTLP/JSON: a value is nested too deeply to decode');
+    throw e;
+  }
 }
 
 function keyOf(node: JsonObject, level: Level): string | undefined {
