@@ -5,10 +5,11 @@
  * stop accepting, finish and acknowledge what is in flight, flush, close the store.
  */
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { createApiApp } from './api/index.js';
+import { createApiApp, watchHealth } from './api/index.js';
 import { requireScope } from './api/auth.js';
 import { createSloRoutes } from './api/slo-routes.js';
 import { createGateRoutes } from './api/gate-routes.js';
@@ -24,7 +25,7 @@ import { createDecisionLog, createGateService, type DecisionLog } from './gate/i
 import { alertInstances } from './slo/evaluate/index.js';
 import { loadTokens } from './auth/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
-import { type Signal, createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
+import { type Signal, createInFlight, createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp, createRetryTickets } from './ingest/index.js';
 import { classifyInsertError, createBatchWriter, openStore, rowErrorReason, type RowBatch, type Store } from './store/index.js';
 import { createTollgateMetrics, startSelfScrape } from './telemetry/index.js';
 import { VERSION } from './version.js';
@@ -43,6 +44,7 @@ export class StartupError extends Error {
 }
 
 export async function startTollgate(config: Config, log: Logger): Promise<RunningTollgate> {
+  limitHeapGrowth();
   const tokens = loadTokens({ file: config.tokensFile, inline: config.tokensInline });
   if (!tokens.enabled && !isLoopbackHost(config.listenHost)) {
     throw new StartupError(
@@ -52,8 +54,9 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   if (!tokens.enabled) log.warn({ listenHost: config.listenHost }, 'no tokens configured: listening on loopback only, every request allowed');
 
   const metrics = createTollgateMetrics();
-  const { store, migrations, retention } = await openStore(config.clickhouse, metrics.observeStatement, config.retention);
+  const { store, migrations, retention, repair } = await openStore(config.clickhouse, metrics.observeStatement, config.retention);
   log.info({ store: store.kind, database: store.database, applied: migrations.applied, drifted: migrations.drifted }, 'store open, schema applied');
+  if (repair !== undefined) log.warn({ ...repair }, 'span views checked after an unclean end');
   for (const r of retention) log.info({ table: r.table, from: r.from || 'none', to: r.to }, 'retention changed');
   if (migrations.drifted.length > 0) log.warn({ versions: migrations.drifted }, 'applied migrations differ from this build (edited after release); not re-run');
 
@@ -69,7 +72,9 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       if (o.error !== undefined) storeLog.error({ table: o.table, rows: o.rows, err: o.error }, 'insert failed; exports answered retryable');
     },
   });
-  const budget = createIngestBudget({ softLimitBytes: config.ingestSoftLimitBytes, hardLimitBytes: config.ingestHardLimitBytes });
+  const budget = createIngestBudget({ softLimitBytes: config.ingestSoftLimitBytes, hardLimitBytes: config.ingestHardLimitBytes, maxWaitMs: config.ingestMaxWaitMs });
+  const tickets = createRetryTickets();
+  const inFlight = createInFlight();
   // The SLO engine counts what is stored into its recorded minutes as it is acknowledged (set once it exists).
   let tally: ((signal: Signal, batches: readonly RowBatch[]) => LiveTally | undefined) | undefined;
   const pipeline = createIngestPipeline({ writer, observer: metrics.ingest, tally: (signal, batches) => tally?.(signal, batches) });
@@ -131,9 +136,12 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     sloLog.error({ sloDir: config.sloDir, err: e }, 'cannot read the SLO directory');
   }
 
+  // Liveness answers from a ping made in the background, never waiting behind the inserts queued for the store.
+  const storeHealth = watchHealth(() => store.ping());
   const api = createApiApp({
     registry: metrics.registry,
-    health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }) },
+    health: { checks: () => ({ store: storeHealth.ok(), schema: true, slo_directory: slos !== undefined }) },
+    log: log.child({ module: 'api' }),
   });
   let markers: ((fromMs: number, toMs: number) => Promise<ReleaseMarker[]>) | undefined;
   if (slos !== undefined && engine !== undefined) {
@@ -178,8 +186,9 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   api.route('/', createPromRoutes({ catalog: createSeriesCatalog({ store, registry: slos, engine, runner: queries, markers }), queries }));
   // The web UI: page shells and their files load without a token; the data they fetch needs one.
   api.route('/', createUiRoutes({ decisions, tokens, registry: slos, engine, attribution }));
-  const otlpHttp = createOtlpHttpApp({ pipeline, budget, tokens, observer: metrics.ingest, maxBodyBytes: config.maxBodyBytes });
-  const grpcServer = createOtlpGrpcServer({ pipeline, budget, tokens, observer: metrics.ingest, maxMessageBytes: config.grpcMaxMessageBytes });
+  const ingestOptions = { pipeline, budget, tokens, observer: metrics.ingest, inFlight, readTimeoutMs: config.ingestReadTimeoutMs };
+  const otlpHttp = createOtlpHttpApp({ ...ingestOptions, tickets, maxBodyBytes: config.maxBodyBytes });
+  const grpcServer = createOtlpGrpcServer({ ...ingestOptions, maxMessageBytes: config.grpcMaxMessageBytes });
 
   const apiServer = await listen(api.fetch, config.listenHost, config.httpPort);
   const otlpHttpServer = await listen(otlpHttp.fetch, config.listenHost, config.otlpHttpPort);
@@ -199,6 +208,9 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
     stop() {
       stopping ??= (async () => {
         // 1. No new connections; idle keep-alive connections go now, busy ones when answered.
+        // Exports arriving on connections already open are answered 503 with Retry-After and
+        // `Connection: close`; those in flight (mid-upload included) finish and are answered.
+        inFlight.drain();
         const httpClosed = Promise.all([closeServer(otlpHttpServer), closeServer(apiServer)]);
         const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
         await engine?.stop();
@@ -206,9 +218,17 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         await queries.close();
         slos?.close();
         await selfScrape.stop();
+        storeHealth.stop();
         // 2. Open batches go to the store now instead of waiting out their delay.
         await writer.flush();
-        await Promise.all([httpClosed, grpcClosed]);
+        // An export in flight is answered within the read timeout plus its admitted wait; past
+        // DRAIN_LIMIT_MS what is left is cut, so the process still ends before main's 30 s.
+        if (!(await within(Promise.all([httpClosed, grpcClosed, inFlight.idle()]), DRAIN_LIMIT_MS))) {
+          log.warn({ inFlight: inFlight.count() }, 'exports still in flight at the drain limit; closing their connections');
+          if ('closeAllConnections' in otlpHttpServer) otlpHttpServer.closeAllConnections();
+          if ('closeAllConnections' in apiServer) apiServer.closeAllConnections();
+          grpcServer.forceShutdown();
+        }
         pipeline.stopAccepting();
         await writer.flush();
         // 3. Everything acknowledged is stored; close the store last.
@@ -218,6 +238,33 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       return stopping;
     },
   };
+}
+
+/**
+ * V8 lets its heap grow to about four times what survived the last full collection before
+ * collecting again. Decoding makes ~3 KB of short-lived objects per span, so under an ingest flood
+ * that headroom was 200–300 MB of garbage (peak RSS 0.9–1.0 GiB with ~75 MB live); growing by
+ * at most 2× kept peaks 100–200 MB lower at about the same throughput (bench/flood.ts). V8 reads
+ * the flag at each collection, so setting it after start takes effect; it is process-wide.
+ */
+function limitHeapGrowth(): void {
+  v8.setFlagsFromString('--heap-growing-percent=100');
+}
+
+/** How long a shutdown waits for exports in flight to be answered (main.ts ends the process at 30 s). */
+const DRAIN_LIMIT_MS = 20_000;
+
+/** Whether `p` settled within `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 type FetchHandler = Parameters<typeof serve>[0]['fetch'];

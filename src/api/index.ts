@@ -1,2 +1,2 @@
-export { createApiApp } from './app.js';
-export type { HealthProbe } from './app.js';
+export { createApiApp, watchHealth } from './app.js';
+export type { HealthProbe, HealthWatch } from './app.js';

@@ -7,6 +7,7 @@
  * threads under the query's timeout); the series come from series/ (ClickHouse).
  */
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Expr, VectorSelector } from '../promql/ast.js';
 import { PromqlError } from '../promql/errors.js';
 import { parsePromql } from '../promql/index.js';
@@ -14,6 +15,7 @@ import type { QueryRunner } from '../query/index.js';
 import { planSelects } from '../promql/plan.js';
 import { TooManySamplesError, type SeriesCatalog, type Labels } from '../series/index.js';
 import { VERSION } from '../version.js';
+import { firstLine, storeErrorKind } from './errors.js';
 import { BadDataError, mergedParams, parseDurationParamMs, parseRange, parseTimeMs, required, type RequestParams } from './prom-params.js';
 
 /** A form body is a query and a few times; Grafana's largest are dashboards' long expressions. */
@@ -26,6 +28,10 @@ const LOOKBACK_DELTA_MS = 300_000;
 
 export function createPromRoutes({ catalog, queries }: { catalog: SeriesCatalog; queries: QueryRunner }): Hono {
   const app = new Hono();
+
+  // The form limit holds while the body is read (a Content-Length check alone let three chunked
+  // 200 MB bodies take 1.7 GiB: issue 16).
+  app.use('/api/v1/*', bodyLimit({ maxSize: MAX_FORM_BYTES, onError: (c) => c.json({ status: 'error', errorType: 'bad_data', error: `request body larger than ${MAX_FORM_BYTES} bytes` }, 400) }));
 
   const handle = (run: (params: RequestParams, c: Context) => Promise<Response>) => async (c: Context) => {
     try {
@@ -177,15 +183,30 @@ function selectorMatchers(text: string): VectorSelector['matchers'] {
   return expr.matchers;
 }
 
+/**
+ * Errors as Prometheus' API types them (web/api/v1: bad_data 400, execution 422, timeout and
+ * unavailable 503, internal 500). A statement the store refuses for what the query asked is the
+ * query's fault (bad_data); a store that cannot be reached or is overloaded is `unavailable`; any
+ * other failure is `internal`, answered and logged with a request id by the app's error handler.
+ */
 function errorResponse(c: Context, e: unknown): Response {
-  if (e instanceof BadDataError) return c.json({ status: 'error', errorType: 'bad_data', error: e.message }, 400);
-  if (e instanceof TooManySamplesError) return c.json({ status: 'error', errorType: 'execution', error: e.message }, 422);
-  if (e instanceof PromqlError) {
-    const status = e.type === 'bad_data' ? 400 : e.type === 'timeout' || e.type === 'unavailable' ? 503 : 422;
-    return c.json({ status: 'error', errorType: e.type, error: e.message }, status);
+  const error = (errorType: string, message: string, status: 400 | 422 | 503) => c.json({ status: 'error', errorType, error: message }, status);
+  if (e instanceof BadDataError) return error('bad_data', e.message, 400);
+  if (e instanceof TooManySamplesError) return error('execution', e.message, 422);
+  if (e instanceof PromqlError) return error(e.type, e.message, e.type === 'bad_data' ? 400 : e.type === 'timeout' || e.type === 'unavailable' ? 503 : 422);
+  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return error('timeout', 'query timed out in expression evaluation', 503);
+  switch (storeErrorKind(e)) {
+    case 'bad_query':
+      return error('bad_data', `the store refused the query: ${firstLine(e)}`, 400);
+    case 'too_large':
+      return error('execution', `query processing would use more than the store allows: ${firstLine(e)}`, 422);
+    case 'timeout':
+      return error('timeout', 'query timed out in the store', 503);
+    case 'unavailable':
+      return error('unavailable', 'the store is unavailable; retry later', 503);
+    case 'failed':
+    case undefined:
+      // The app's onError answers it: internal, 500, with a request id, and logs it.
+      throw e;
   }
-  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
-    return c.json({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }, 503);
-  }
-  return c.json({ status: 'error', errorType: 'execution', error: e instanceof Error ? e.message : String(e) }, 422);
 }

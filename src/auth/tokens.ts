@@ -38,7 +38,8 @@ export type AuthResult =
 export interface TokenVerifier {
   /** False when no tokens are configured: every request is allowed (loopback only, see config). */
   readonly enabled: boolean;
-  check(authorizationHeader: string | undefined, scope: Scope): AuthResult;
+  /** Whether the header's token holds `scope`, or any one of `scope` when several would do (or `admin`). */
+  check(authorizationHeader: string | undefined, scope: Scope | readonly Scope[]): AuthResult;
 }
 
 export class TokensConfigError extends Error {
@@ -84,6 +85,7 @@ export function createTokenVerifier(entries: readonly TokenEntry[]): TokenVerifi
     enabled: entries.length > 0,
     check(header, scope) {
       if (entries.length === 0) return { ok: true, tokenName: undefined };
+      const wanted: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
       if (match?.[1] === undefined) return { ok: false, status: 401, message: 'missing bearer token (Authorization: Bearer <token>)' };
       const presented = createHash('sha256').update(match[1], 'utf8').digest();
@@ -91,10 +93,17 @@ export function createTokenVerifier(entries: readonly TokenEntry[]): TokenVerifi
       let found: TokenEntry | undefined;
       for (const e of entries) if (timingSafeEqual(e.hash, presented) && found === undefined) found = e;
       if (found === undefined) return { ok: false, status: 401, message: 'unknown token' };
-      if (!found.scopes.has(scope) && !found.scopes.has('admin')) {
-        return { ok: false, status: 403, message: `token "${found.name}" lacks the "${scope}" scope` };
+      if (!wanted.some((w) => found.scopes.has(w)) && !found.scopes.has('admin')) {
+        return { ok: false, status: 403, message: `token "${found.name}" lacks ${scopesNeeded(wanted)} (it has ${[...found.scopes].map((x) => `"${x}"`).join(', ')})` };
       }
       return { ok: true, tokenName: found.name };
     },
   };
+}
+
+/** `the "gate" scope`, or `a scope this needs: "read" or "gate"` when any of several would do. */
+function scopesNeeded(wanted: readonly Scope[]): string {
+  const quoted = wanted.map((w) => `"${w}"`);
+  if (quoted.length <= 1) return `the ${quoted[0] ?? '"admin"'} scope`;
+  return `a scope this needs: ${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
 }

@@ -16,10 +16,17 @@ export interface Config {
   clickhouse: ClickHouseTarget;
   /** @default 16 MiB: the OTLP body limit, on the wire and after gzip inflation. */
   maxBodyBytes: number;
-  /** Bytes of decoded requests held between receipt and acknowledgement before HTTP exporters are asked to back off. */
+  /**
+   * @default 64 MiB: what exports may hold between receipt and acknowledgement (body bytes, and the
+   * insert text of their rows) before OTLP/HTTP is answered 429.
+   */
   ingestSoftLimitBytes: number;
-  /** Above this gRPC is refused too; the JS gRPC exporter does not retry, so gRPC gets the larger share. */
+  /** @default twice the soft limit: above this patient retries and gRPC are refused too; the JS gRPC exporter does not retry, so gRPC gets the larger share. */
   ingestHardLimitBytes: number;
+  /** @default 2_500: the longest an admitted OTLP/HTTP export may expect to wait for its answer; past it, 429 at once. */
+  ingestMaxWaitMs: number;
+  /** @default 10_000: how long a request body (or gRPC message) may take to arrive; a stalled one is answered 408 and let go. */
+  ingestReadTimeoutMs: number;
   grpcMaxMessageBytes: number;
   batchMaxRows: number;
   batchMaxDelayMs: number;
@@ -73,7 +80,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const dataDir = path.resolve(cwd, stringVar(env, 'TOLLGATE_DATA_DIR', './data'));
   const maxBodyBytes = intVar(env, 'TOLLGATE_MAX_BODY_BYTES', 16 * MIB, 1024, 1024 * MIB);
-  const ingestSoftLimitBytes = intVar(env, 'TOLLGATE_INGEST_SOFT_LIMIT_BYTES', 128 * MIB, MIB, 16 * 1024 * MIB);
+  // 64 MiB of decoded cost: with V8's heap at most twice what is live (server.ts), a full budget
+  // still leaves the process under 1 GiB beside chDB's ~0.4 GiB.
+  const ingestSoftLimitBytes = intVar(env, 'TOLLGATE_INGEST_SOFT_LIMIT_BYTES', 64 * MIB, MIB, 16 * 1024 * MIB);
   const config: Config = {
     httpPort: portVar(env, 'TOLLGATE_HTTP_PORT', 8080),
     otlpHttpPort: portVar(env, 'TOLLGATE_OTLP_HTTP_PORT', 4318),
@@ -85,6 +94,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     maxBodyBytes,
     ingestSoftLimitBytes,
     ingestHardLimitBytes: intVar(env, 'TOLLGATE_INGEST_HARD_LIMIT_BYTES', ingestSoftLimitBytes * 2, ingestSoftLimitBytes, 32 * 1024 * MIB),
+    ingestMaxWaitMs: intVar(env, 'TOLLGATE_INGEST_MAX_WAIT_MS', 2_500, 100, 60_000),
+    ingestReadTimeoutMs: intVar(env, 'TOLLGATE_INGEST_READ_TIMEOUT_MS', 10_000, 100, 600_000),
     grpcMaxMessageBytes: intVar(env, 'TOLLGATE_GRPC_MAX_MESSAGE_BYTES', maxBodyBytes, 1024, 1024 * MIB),
     batchMaxRows: intVar(env, 'TOLLGATE_BATCH_MAX_ROWS', 10_000, 1, 1_000_000),
     batchMaxDelayMs: intVar(env, 'TOLLGATE_BATCH_MAX_DELAY_MS', 200, 0, 60_000),

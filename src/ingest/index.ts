@@ -1,7 +1,11 @@
 export { createIngestPipeline } from './pipeline.js';
-export type { IngestPipeline, IngestObserver, ExportOutcome } from './pipeline.js';
+export type { IngestPipeline, IngestObserver, ExportOutcome, Transport } from './pipeline.js';
 export { createIngestBudget, decideAdmission } from './admission.js';
-export type { IngestBudget, Admission, Transport } from './admission.js';
+export type { IngestBudget, Admission, RequestClass } from './admission.js';
+export { createRetryTickets } from './retry-tickets.js';
+export type { RetryTickets } from './retry-tickets.js';
+export { createInFlight } from './in-flight.js';
+export type { InFlight } from './in-flight.js';
 export { createOtlpHttpApp } from './http-receiver.js';
 export { createOtlpGrpcServer } from './grpc-receiver.js';
 export { columns, decodeExport, encodeExportResponse, OtlpDecodeError } from './decode/index.js';

@@ -11,6 +11,7 @@ import type { Encoding } from './decode/index.js';
 /** gRPC status codes used by OTLP (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
 export const GrpcCode = {
   INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
   RESOURCE_EXHAUSTED: 8,
   UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,

@@ -5,6 +5,14 @@
  * acknowledged only once its data is stored; if the store cannot take an insert, it rejects and
  * the exporter is told to retry (at-least-once, as OTLP intends).
  *
+ * A write waits at most `maxWaitMs` for its inserts: past it, it is refused as the store's failure
+ * (the export is answered 503/UNAVAILABLE with Retry-After, and the exporter retries) instead of
+ * being answered after its client stopped waiting (OpenTelemetry exporters wait 10 s). Its rows
+ * that no insert has taken yet are withdrawn, so nothing is stored after that answer and their
+ * text is let go; rows in an insert already running may still be stored (OTLP is at-least-once).
+ * To keep rows withdrawable, at most `maxInFlightInserts` inserts are handed to the store at a
+ * time; later batches wait here, not in the store's queue.
+ *
  * One client's bad row must not fail the others' exports coalesced with it: when the store refuses
  * an insert because of its rows (`classify` says `bad_rows`), the insert is split, first by export,
  * then by rows within the export at fault, until the rows at fault are found. Those are refused,
@@ -76,14 +84,32 @@ export interface BatchWriterOptions {
    * 2·k·log2(n) inserts; past this budget the rows still unsettled are refused with the last reason.
    */
   maxSplitInserts?: number;
+  /**
+   * @default 7_000: how long a write waits for the inserts holding its rows before it is refused
+   * with InsertWaitTimeout. Exporters give up at 10 s; the rest is for decoding and the answer.
+   */
+  maxWaitMs?: number;
+  /** @default 2: inserts handed to the store at once (one running, one ready behind it on chDB). */
+  maxInFlightInserts?: number;
   onInsert?: (o: InsertObservation) => void;
+}
+
+/** A write that waited `maxWaitMs` for its inserts: the store is too slow now; retryable. */
+export class InsertWaitTimeout extends Error {
+  override readonly name = 'InsertWaitTimeout';
+  constructor(readonly waitedMs: number) {
+    super(`the store did not take these rows within ${waitedMs} ms; retry later`);
+  }
 }
 
 /** One write's rows for one table, settled on their own when an insert has to be split. */
 interface Entry {
   text: string;
   rowCount: number;
+  /** Settles once (a later resolve or reject, e.g. an insert returning after the wait ran out, is ignored). */
   settle: { resolve: (r: WriteResult) => void; reject: (e: unknown) => void };
+  /** The batch holding it, until that batch's insert starts. */
+  batch: OpenBatch | undefined;
 }
 
 interface OpenBatch {
@@ -92,6 +118,8 @@ interface OpenBatch {
   rowCount: number;
   entries: Entry[];
   timer: NodeJS.Timeout | undefined;
+  /** Its insert was handed to the store: its entries can no longer be withdrawn. */
+  started: boolean;
 }
 
 const STORED: WriteResult = { rejectedRows: 0, reasons: [] };
@@ -103,9 +131,11 @@ class StoreUnavailable {
 
 export function createBatchWriter({
   insert, classify = () => 'unavailable', reasonOf = (e) => (e instanceof Error ? e.message : String(e)),
-  maxRows = 10_000, maxDelayMs = 200, maxSplitInserts = 64, onInsert,
+  maxRows = 10_000, maxDelayMs = 200, maxSplitInserts = 64, maxWaitMs = 7_000, maxInFlightInserts = 2, onInsert,
 }: BatchWriterOptions): BatchWriter {
   const open = new Map<string, OpenBatch>();
+  /** Batches sealed and waiting for an insert slot, oldest first. */
+  const ready: OpenBatch[] = [];
   const inFlight = new Set<Promise<void>>();
   let pending = 0;
   let shuttingDown = false;
@@ -187,9 +217,38 @@ export function createBatchWriter({
     }
   };
 
-  const send = (b: OpenBatch): void => {
+  /** No more rows join `b`: it waits for an insert slot. */
+  const seal = (b: OpenBatch): void => {
     if (open.get(b.table) === b) open.delete(b.table);
     if (b.timer !== undefined) clearTimeout(b.timer);
+    if (b.entries.length > 0) ready.push(b);
+    pump();
+  };
+
+  const pump = (): void => {
+    while (inFlight.size < maxInFlightInserts && ready.length > 0) start(ready.shift() as OpenBatch);
+  };
+
+  /** A write gave up waiting: its rows leave the batch they wait in, if its insert has not started. */
+  const withdraw = (e: Entry): void => {
+    const b = e.batch;
+    if (b === undefined || b.started) return;
+    e.batch = undefined;
+    b.entries = b.entries.filter((x) => x !== e);
+    b.rowCount -= e.rowCount;
+    pending -= e.rowCount;
+    if (b.entries.length > 0) return;
+    if (open.get(b.table) === b) {
+      open.delete(b.table);
+      clearTimeout(b.timer);
+    }
+    const at = ready.indexOf(b);
+    if (at !== -1) ready.splice(at, 1);
+  };
+
+  const start = (b: OpenBatch): void => {
+    b.started = true;
+    for (const e of b.entries) e.batch = undefined;
     const rowCount = b.rowCount;
     const p = (async () => {
       try {
@@ -202,6 +261,7 @@ export function createBatchWriter({
     })().finally(() => {
       pending -= rowCount;
       inFlight.delete(p);
+      pump();
     });
     inFlight.add(p);
   };
@@ -209,17 +269,42 @@ export function createBatchWriter({
   const append = (rows: EncodedRows): Promise<WriteResult> => {
     let b = open.get(rows.table);
     if (b === undefined) {
-      b = { table: rows.table, columns: rows.columns, rowCount: 0, entries: [], timer: undefined };
+      b = { table: rows.table, columns: rows.columns, rowCount: 0, entries: [], timer: undefined, started: false };
       open.set(rows.table, b);
       const sealed = b;
-      b.timer = setTimeout(() => send(sealed), shuttingDown ? 0 : maxDelayMs);
+      b.timer = setTimeout(() => seal(sealed), shuttingDown ? 0 : maxDelayMs);
     }
+    const batch = b;
     const done = new Promise<WriteResult>((resolve, reject) => {
-      b.entries.push({ text: rows.text, rowCount: rows.rowCount, settle: { resolve, reject } });
+      let settled = false;
+      const entry: Entry = {
+        text: rows.text,
+        rowCount: rows.rowCount,
+        batch,
+        settle: {
+          resolve: (r) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            resolve(r);
+          },
+          reject: (err) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            reject(err);
+          },
+        },
+      };
+      const timer = setTimeout(() => {
+        withdraw(entry);
+        entry.settle.reject(new InsertWaitTimeout(maxWaitMs));
+      }, maxWaitMs);
+      batch.entries.push(entry);
     });
-    b.rowCount += rows.rowCount;
+    batch.rowCount += rows.rowCount;
     pending += rows.rowCount;
-    if (b.rowCount >= maxRows) send(b);
+    if (batch.rowCount >= maxRows) seal(batch);
     return done;
   };
 
@@ -232,8 +317,8 @@ export function createBatchWriter({
     pendingRows: () => pending,
     async flush() {
       shuttingDown = true;
-      for (const b of [...open.values()]) send(b);
-      await Promise.allSettled([...inFlight]);
+      for (const b of [...open.values()]) seal(b);
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
   };
 }

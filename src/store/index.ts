@@ -1,6 +1,7 @@
 export { openStore } from './store.js';
 export type { Store, QueryParams, OpenStoreResult, StatementObserver } from './store.js';
-export { createBatchWriter } from './batch-writer.js';
+export type { RepairReport } from './crash-repair.js';
+export { createBatchWriter, InsertWaitTimeout } from './batch-writer.js';
 export type { BatchWriter, RowBatch, EncodedRows, InsertBatch, InsertObservation, WriteResult } from './batch-writer.js';
 export { classifyInsertError, rowErrorReason } from './insert-errors.js';
 export { encodeRows, INSERT_FORMAT, millisToDateTime64, nanosToDateTime64 } from './row-encoding.js';

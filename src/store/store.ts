@@ -3,11 +3,13 @@
  * The only code that talks to ClickHouse. Every statement goes through one queue (reads first);
  * every value goes in as a `{name:Type}` query parameter or through `insert()`.
  */
+import path from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseTarget } from '../config/index.js';
 import { ensureServerDatabase, openClickHouse } from './client.js';
+import { readWatermark, repairViews, startWriteWatermark, WATERMARK_FILE, type RepairReport, type WriteWatermark } from './crash-repair.js';
 import { createDatabaseStatements, quoteIdentifier, type SchemaForm } from './ddl.js';
 import { migrate, MIGRATIONS_TABLE, type MigrationReport } from './migrations.js';
 import { applyRetention, type Retention, type RetentionChange } from './retention.js';
@@ -37,6 +39,8 @@ export interface OpenStoreResult {
   migrations: MigrationReport;
   /** Tables whose TTL was changed to the configured retention at this start. */
   retention: RetentionChange[];
+  /** The embedded store's views checked (and repaired where needed) after an unclean end (crash-repair.ts). */
+  repair: RepairReport | undefined;
 }
 
 /** Called after every statement with its lane and how long it ran (queue wait excluded). */
@@ -48,6 +52,9 @@ export async function openStore(target: ClickHouseTarget, onStatement?: Statemen
     const form: SchemaForm = target.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: target.cluster };
     await ensureServerDatabase(target, createDatabaseStatements(target.database, form));
   }
+  // Read before chDB opens the directory: what the last process left, not what this one writes.
+  const watermarkFile = target.kind === 'embedded' ? path.join(target.path, WATERMARK_FILE) : undefined;
+  const lastEnd = watermarkFile === undefined ? undefined : readWatermark(watermarkFile);
   const opened = openClickHouse(target);
   const form: SchemaForm = opened.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: opened.cluster };
   const queue = createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements });
@@ -73,7 +80,11 @@ export async function openStore(target: ClickHouseTarget, onStatement?: Statemen
         { db: opened.database, tables },
       )).map((r) => [r.name, r.engine_full])),
     }, opened.database, form, retention);
-    return { store, migrations, retention: changed };
+    // After a kill mid-insert, the views can lag their source; they are made whole before any
+    // new write, and only then is the new run's watermark written (a kill during the repair repeats it).
+    const repair = lastEnd === undefined ? undefined : await repairViews(store, opened.database, lastEnd);
+    if (watermarkFile !== undefined) store.trackWrites(startWriteWatermark(watermarkFile));
+    return { store, migrations, retention: changed, repair };
   } catch (e) {
     await store.close();
     throw e;
@@ -99,6 +110,8 @@ function timed(queue: StatementQueue, onStatement: StatementObserver): Statement
 }
 
 class ClickHouseStore implements Store {
+  private watermark: WriteWatermark | undefined;
+
   constructor(
     private readonly client: ClickHouseClient,
     readonly database: string,
@@ -106,6 +119,20 @@ class ClickHouseStore implements Store {
     readonly kind: ClickHouseTarget['kind'],
     private readonly queue: StatementQueue,
   ) {}
+
+  trackWrites(watermark: WriteWatermark): void {
+    this.watermark = watermark;
+  }
+
+  /** Runs an insert into `table`, known to the watermark while it runs. */
+  private async tracked(table: string, insert: () => Promise<void>): Promise<void> {
+    const done = this.watermark?.begin(table);
+    try {
+      await insert();
+    } finally {
+      done?.();
+    }
+  }
 
   query<T>(sql: string, params: QueryParams = {}, lane: Lane = 'read'): Promise<T[]> {
     return this.queue.run(lane, async () => {
@@ -121,20 +148,20 @@ class ClickHouseStore implements Store {
   }
 
   insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
-    return this.queue.run('write', async () => {
+    return this.queue.run('write', () => this.tracked(table, async () => {
       await this.client.insert({
         table: `${quoteIdentifier(this.database)}.${quoteIdentifier(table)}`,
         columns: [...columns] as [string, ...string[]],
         values: rows,
         format: 'JSONCompactEachRow',
       });
-    });
+    }));
   }
 
   insertEncoded(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void> {
     const target = `${quoteIdentifier(this.database)}.${quoteIdentifier(table)}`;
     const columnList = columns.map(quoteIdentifier).join(', ');
-    return this.queue.run('write', async () => {
+    return this.queue.run('write', () => this.tracked(table, async () => {
       // exec() sends the already-encoded lines as the body (insert() would insist on re-encoding
       // objects for a JSON format); the statement names only Tollgate's own identifiers.
       const result = await this.client.exec({
@@ -143,7 +170,7 @@ class ClickHouseStore implements Store {
       });
       result.stream.resume();
       await finished(result.stream);
-    });
+    }));
   }
 
   async ping(): Promise<boolean> {
@@ -160,6 +187,8 @@ class ClickHouseStore implements Store {
 
   async close(): Promise<void> {
     await this.queue.idle();
+    // Nothing runs now: every insert returned, so the next start has nothing to repair.
+    this.watermark?.markClean();
     await this.client.close();
   }
 }

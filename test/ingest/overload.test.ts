@@ -17,15 +17,14 @@ import { demoResource, makeSpans } from '../helpers/telemetry.js';
 const MIB = 1024 * 1024;
 
 describe('decideAdmission', () => {
-  const limits = { softLimitBytes: 100, hardLimitBytes: 200 };
   it.each([
-    ['admits into an empty queue even past the soft limit', 0, 500, 'http', true],
-    ['admits HTTP below the soft limit', 50, 50, 'http', true],
-    ['refuses HTTP past the soft limit', 60, 50, 'http', false],
-    ['admits gRPC between the soft and hard limits', 60, 50, 'grpc', true],
-    ['refuses gRPC past the hard limit', 150, 60, 'grpc', false],
-  ] as const)('%s', (_name, inUseBytes, requestBytes, transport, admitted) => {
-    const d = decideAdmission({ inUseBytes, requestBytes, transport, ...limits });
+    ['admits into an empty queue even past the limit and the wait', 0, 500, 100, 60_000, 1_000, true],
+    ['admits below the limit and the wait', 50, 50, 100, 500, 1_000, true],
+    ['refuses past the memory limit', 60, 50, 100, 500, 1_000, false],
+    ['refuses when the answer would come after the longest wait', 10, 10, 100, 1_500, 1_000, false],
+    ['admits any wait when there is no bound', 10, 10, 100, 60_000, Infinity, true],
+  ] as const)('%s', (_name, inUseBytes, requestBytes, limitBytes, waitMs, maxWaitMs, admitted) => {
+    const d = decideAdmission({ inUseBytes, requestBytes, limitBytes, waitMs, maxWaitMs });
     expect(d.admitted).toBe(admitted);
     if (!d.admitted) expect(d.retryAfterSeconds).toBeGreaterThan(0);
   });

@@ -56,7 +56,7 @@ function anyValueToJson(v: AnyValue | undefined, depth = 0): unknown {
     case 'arrayValue':
       return value.value.values.map((x) => anyValueToJson(x, depth + 1));
     case 'kvlistValue': {
-      const out: Record<string, unknown> = {};
+      const out = emptyRecord<unknown>();
       for (const kv of value.value.values) out[kv.key] = anyValueToJson(kv.value, depth + 1);
       return out;
     }
@@ -74,8 +74,17 @@ function formatDouble(d: number): string {
   return String(d);
 }
 
+/**
+ * A record without a prototype: keys are the client's, and on a plain object `__proto__` would
+ * set the prototype instead of storing the attribute (a string there is dropped silently), and
+ * `constructor` or `toString` would read as present when absent.
+ */
+function emptyRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export function attributesToMap(attributes: readonly KeyValue[]): StringMap {
-  const out: StringMap = {};
+  const out = emptyRecord<string>();
   for (const kv of attributes) out[kv.key] = anyValueToString(kv.value);
   return out;
 }
