@@ -1,5 +1,6 @@
 export { openStore } from './store.js';
 export type { Store, QueryParams, OpenStoreResult, StatementObserver } from './store.js';
+export type { Lane } from './statement-queue.js';
 export { createBatchWriter } from './batch-writer.js';
 export type { BatchWriter, RowBatch, EncodedRows, InsertBatch, InsertObservation, WriteResult } from './batch-writer.js';
 export { classifyInsertError, rowErrorReason } from './insert-errors.js';

@@ -22,7 +22,8 @@ export interface Store {
   readonly kind: ClickHouseTarget['kind'];
   /** Runs a SELECT and returns its rows (JSONEachRow; 64-bit integers arrive as strings). */
   query<T>(sql: string, params?: QueryParams, lane?: Lane): Promise<T[]>;
-  command(sql: string, params?: QueryParams): Promise<void>;
+  /** A statement without a result; `lane` 'read' for small statements that must not wait behind bulk inserts (the lease). */
+  command(sql: string, params?: QueryParams, lane?: Lane): Promise<void>;
   /** Inserts rows given as arrays in `columns` order. */
   insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
   /** Inserts rows already encoded by `encodeRows` (chunks of whole lines), as one statement. */
@@ -114,8 +115,8 @@ class ClickHouseStore implements Store {
     });
   }
 
-  command(sql: string, params: QueryParams = {}): Promise<void> {
-    return this.queue.run('write', async () => {
+  command(sql: string, params: QueryParams = {}, lane: Lane = 'write'): Promise<void> {
+    return this.queue.run(lane, async () => {
       await this.client.command({ query: sql, query_params: params });
     });
   }
