@@ -22,6 +22,7 @@ import { createSloEngine, openSloRegistry, type LiveTally, type SloEngine, type 
 import { causesForAMinute, createDecisionLog, createGateService, topCauses, type DecisionLog } from './gate/index.js';
 import { alertInstances } from './slo/evaluate/index.js';
 import { loadTokens } from './auth/index.js';
+import { createLease, createLeaseTable, processHolderId, type Lease } from './lease/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
 import { type Signal, createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp } from './ingest/index.js';
 import { classifyInsertError, createBatchWriter, openStore, rowErrorReason, type RowBatch, type Store } from './store/index.js';
@@ -31,6 +32,8 @@ import { VERSION } from './version.js';
 export interface RunningTollgate {
   ports: { http: number; otlpHttp: number; otlpGrpc: number };
   store: Store;
+  /** The evaluator lease: only its holder records, evaluates and sends alerts, and writes its own metrics. */
+  lease: Lease;
   /** The SLO directory as loaded (undefined when it could not be read at start). */
   slos: SloRegistry | undefined;
   engine: SloEngine | undefined;
@@ -56,6 +59,18 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   for (const r of retention) log.info({ table: r.table, from: r.from || 'none', to: r.to }, 'retention changed');
   if (migrations.drifted.length > 0) log.warn({ versions: migrations.drifted }, 'applied migrations differ from this build (edited after release); not re-run');
 
+  // One evaluator among the replicas on this store; on the embedded store this process is the only one.
+  const lease = createLease({
+    table: createLeaseTable(store),
+    holderId: config.instanceId ?? processHolderId(),
+    leaseMs: config.leaseMs,
+    exclusive: store.kind === 'embedded',
+    log: log.child({ module: 'lease' }),
+  });
+  const leaseAtStart = await lease.start();
+  log.info({ role: leaseAtStart.role, holder: leaseAtStart.holder, me: leaseAtStart.me }, 'evaluator lease read');
+  metrics.watchLease(() => ({ holder: lease.status().holder, isHolder: lease.isHolder(), term: lease.status().term }));
+
   const storeLog = log.child({ module: 'store' });
   const writer = createBatchWriter({
     insert: (b) => store.insertEncoded(b.table, b.columns, b.chunks),
@@ -74,7 +89,10 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   const pipeline = createIngestPipeline({ writer, observer: metrics.ingest, tally: (signal, batches) => tally?.(signal, batches) });
   metrics.watchQueues({ ingestBytesInUse: budget.inUseBytes, pendingRows: writer.pendingRows, statementQueue: () => store.queueDepth() });
   // Tollgate's own /metrics into its metric tables, so its API answers PromQL about itself.
-  const selfScrape = startSelfScrape({ registry: metrics.registry, writer, intervalMs: config.selfScrapeIntervalMs, serviceVersion: VERSION, log: log.child({ module: 'self-scrape' }) });
+  const selfScrape = startSelfScrape({
+    registry: metrics.registry, writer, intervalMs: config.selfScrapeIntervalMs, serviceVersion: VERSION, log: log.child({ module: 'self-scrape' }),
+    isEnabled: () => lease.isHolder(),
+  });
 
   // PromQL evaluation for the Prometheus API and PromQL SLIs, on worker threads under each query's deadline.
   const queries = createQueryRunner({ workers: config.queryWorkers, defaultTimeoutMs: config.queryTimeoutMs });
@@ -96,14 +114,17 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       recordIntervalMs: config.recordIntervalMs,
       evaluationIntervalMs: config.evaluationIntervalMs,
       onLate: (events, foundBy) => metrics.observeLateEvents(events, foundBy),
+      isLeader: () => lease.isHolder(),
       // Firing alerts are resent on every evaluation (Alertmanager expires them otherwise);
-      // a resolved one is sent once with endsAt = now.
+      // a resolved one is sent once with endsAt = now. Only the lease holder is called.
       onEvaluated: async (changed, evaluated) => {
-        if (notifier === undefined) return;
+        if (notifier === undefined || !lease.isHolder()) return;
         const justResolved = new Set(changed.filter((s) => s.transition === 'resolved').map((s) => s.key));
         const alerts = toAlertmanagerAlerts(alertInstances(evaluated), {
           nowMs: Date.now(),
-          resendIntervalMs: config.evaluationIntervalMs,
+          // Alertmanager keeps a firing alert 4 of these after each send: at least 4 lease periods, so a
+          // takeover (within two) resends it before Alertmanager would resolve it on its own.
+          resendIntervalMs: Math.max(config.evaluationIntervalMs, config.leaseMs),
           tollgateUrl: config.publicUrl,
           justResolved,
         });
@@ -122,7 +143,13 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
 
   const api = createApiApp({
     registry: metrics.registry,
-    health: { checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }) },
+    health: {
+      checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }),
+      details: () => {
+        const s = lease.status();
+        return { lease: { holder: s.holder, is_holder: lease.isHolder(), role: s.role, term: s.term, instance: s.me, lease_seconds: s.leaseMs / 1000 } };
+      },
+    },
   });
   if (slos !== undefined && engine !== undefined) {
     api.use('/v1/slos/*', requireScope(tokens, 'read', 'gate'));
@@ -174,6 +201,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   return {
     ports,
     store,
+    lease,
     slos,
     engine,
     stop() {
@@ -182,6 +210,8 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         const httpClosed = Promise.all([closeServer(otlpHttpServer), closeServer(apiServer)]);
         const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
         await engine?.stop();
+        // After the engine's last settle: another replica takes over at its next look.
+        await lease.stop();
         await decisions?.close();
         await queries.close();
         slos?.close();

@@ -10,6 +10,8 @@ import type { Registry } from 'prom-client';
 export interface HealthProbe {
   /** Each check names what must be true for Tollgate to serve; all must pass for 200. */
   checks(): Promise<Record<string, boolean>>;
+  /** More of the body beside `status` and `checks` (e.g. who holds the evaluator lease); never decides the status. */
+  details?(): Record<string, unknown>;
 }
 
 export function createApiApp({ health, registry }: { health: HealthProbe; registry: Registry }): Hono {
@@ -17,7 +19,7 @@ export function createApiApp({ health, registry }: { health: HealthProbe; regist
   app.get('/healthz', async (c) => {
     const checks = await health.checks();
     const ok = Object.values(checks).every(Boolean);
-    return c.json({ status: ok ? 'ok' : 'unavailable', checks }, ok ? 200 : 503);
+    return c.json({ status: ok ? 'ok' : 'unavailable', checks, ...health.details?.() }, ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });

@@ -44,6 +44,13 @@ export interface Config {
   recordIntervalMs: number;
   /** How long each kind of data is kept (TTLs); recorded SLO minutes outlive the raw signals. */
   retention: RetentionConfig;
+  /**
+   * @default 15_000: the evaluator lease among replicas on one ClickHouse (lease/): renewed every third
+   * of it, taken over by another replica within two of it when its holder dies.
+   */
+  leaseMs: number;
+  /** This process's name as lease holder; undefined: host, pid and random bytes. */
+  instanceId: string | undefined;
 }
 
 export interface RetentionConfig {
@@ -106,6 +113,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       rollupSeconds: intVar(env, 'TOLLGATE_RETENTION_ROLLUPS', 35, 1, 3_650) * DAY,
       historySeconds: intVar(env, 'TOLLGATE_RETENTION_SLO_HISTORY', 400, 1, 3_650) * DAY,
     },
+    leaseMs: intVar(env, 'TOLLGATE_LEASE_SECONDS', 15, 1, 600) * 1000,
+    instanceId: instanceIdVar(env, 'TOLLGATE_INSTANCE_ID'),
   };
   return config;
 }
@@ -143,6 +152,15 @@ function clickhouseTarget(env: Env, dataDir: string): ClickHouseTarget {
     database,
     cluster,
   };
+}
+
+/** A lease holder id: shown in /healthz and as a metric label, so short and plain. */
+function instanceIdVar(env: Env, name: string): string | undefined {
+  const raw = optionalVar(env, name);
+  if (raw !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(raw)) {
+    throw new ConfigError(`${name}=${raw}: expected up to 128 letters, digits, '_', '.', ':' or '-'`);
+  }
+  return raw;
 }
 
 /** Credentials never reach a log line or an error message. */

@@ -24,6 +24,15 @@ export interface TollgateMetrics {
   observeLateEvents(events: number, foundBy: 'live' | 'reconcile'): void;
   /** Bytes the SLO engine's recorded minutes take in memory. */
   watchRecordedMinutes(bytes: () => number): void;
+  /** Who holds the evaluator lease, sampled at scrape time. */
+  watchLease(status: () => LeaseProbe): void;
+}
+
+/** What /metrics says about the evaluator lease (lease/'s status, narrowed). */
+export interface LeaseProbe {
+  holder: string | null;
+  isHolder: boolean;
+  term: number;
 }
 
 export function createTollgateMetrics(): TollgateMetrics {
@@ -124,6 +133,36 @@ export function createTollgateMetrics(): TollgateMetrics {
     },
   });
 
+  let lease: (() => LeaseProbe) | undefined;
+  new Gauge({
+    name: 'tollgate_lease_is_holder',
+    help: 'Whether this process holds the evaluator lease (1): it records SLO minutes, evaluates and sends alerts, and writes its own metrics.',
+    registers: [registry],
+    collect() {
+      if (lease !== undefined) this.set(lease().isHolder ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'tollgate_lease_holder',
+    help: 'The evaluator lease holder as this process last read it (one series, value 1; none while it is being claimed).',
+    labelNames: ['holder'] as const,
+    registers: [registry],
+    collect() {
+      if (lease === undefined) return;
+      this.reset();
+      const { holder } = lease();
+      if (holder !== null) this.set({ holder }, 1);
+    },
+  });
+  new Gauge({
+    name: 'tollgate_lease_term',
+    help: 'The evaluator lease term as last read: it grows by one at every change of holder.',
+    registers: [registry],
+    collect() {
+      if (lease !== undefined) this.set(lease().term);
+    },
+  });
+
   return {
     registry,
     ingest: {
@@ -150,6 +189,9 @@ export function createTollgateMetrics(): TollgateMetrics {
     },
     watchRecordedMinutes(bytes) {
       recordedBytes = bytes;
+    },
+    watchLease(status) {
+      lease = status;
     },
   };
 }
