@@ -159,6 +159,13 @@ export async function createSloEngine({
     return true;
   };
   const takeOver = async (): Promise<void> => {
+    await follow();
+    log.info({ alerts: states.size }, 'leading: recording and alerting from the stored state');
+    wasLeader = true;
+  };
+
+  /** What the leader recorded and stored: minutes, how far each SLO is recorded, alert states. */
+  const follow = async (): Promise<void> => {
     // Progress first: the minutes it covers were written before it, so the refresh after it has them.
     const stored = await table.progress();
     await recorder.refresh();
@@ -168,14 +175,6 @@ export async function createSloEngine({
       r.progress.fromMinute = Math.min(r.progress.fromMinute, p.fromMinute);
       r.progress.settledThrough = Math.max(r.progress.settledThrough, p.settledThrough);
     }
-    states = await loadAlertStates(store);
-    log.info({ alerts: states.size }, 'leading: recording and alerting from the stored state');
-    wasLeader = true;
-  };
-
-  /** A follower's view of what the leader recorded and stored. */
-  const follow = async (): Promise<void> => {
-    await recorder.refresh();
     states = await loadAlertStates(store);
   };
 
