@@ -4,7 +4,7 @@
  * Both are `@clickhouse/client`; the rest of Tollgate never knows which.
  */
 import { mkdirSync } from 'node:fs';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseTarget } from '../config/index.js';
 
@@ -66,6 +66,8 @@ export function openClickHouse(target: ClickHouseTarget): OpenedClient {
         clickhouse_settings: CLIENT_SETTINGS,
         request_timeout: 60_000,
         max_open_connections: 16,
+        // Failed statements reach Tollgate's own log (pino) where they matter; the client would print each one again, unstructured.
+        log: { level: ClickHouseLogLevel.OFF },
       });
       return { client, database: target.database, maxConcurrentStatements: 8, cluster: target.cluster };
     }
