@@ -8,7 +8,8 @@ import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { createApiApp } from './api/index.js';
+import type { Context, Next } from 'hono';
+import { createApiApp, STORE_RETRY_AFTER_SECONDS } from './api/index.js';
 import { requireScope } from './api/auth.js';
 import { createSloRoutes } from './api/slo-routes.js';
 import { createGateRoutes } from './api/gate-routes.js';
@@ -54,7 +55,16 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   if (!tokens.enabled) log.warn({ listenHost: config.listenHost }, 'no tokens configured: listening on loopback only, every request allowed');
 
   const metrics = createTollgateMetrics();
-  const { store, migrations, retention } = await openStore(config.clickhouse, metrics.observeStatement, config.retention);
+  const storeHealthLog = log.child({ module: 'store' });
+  const { store, migrations, retention } = await openStore(config.clickhouse, metrics.observeStatement, config.retention, {
+    insertTimeoutMs: config.insertTimeoutMs,
+    statementTimeoutMs: config.storeTimeoutMs,
+    onHealthChange: (h) => {
+      if (h.up) storeHealthLog.info('store answers again');
+      else storeHealthLog.error({ reason: h.reason }, 'store unreachable: exports refused, reads answer 503 until it answers');
+    },
+  });
+  metrics.watchStore(() => store.health().up);
   log.info({ store: store.kind, database: store.database, applied: migrations.applied, drifted: migrations.drifted }, 'store open, schema applied');
   for (const r of retention) log.info({ table: r.table, from: r.from || 'none', to: r.to }, 'retention changed');
   if (migrations.drifted.length > 0) log.warn({ versions: migrations.drifted }, 'applied migrations differ from this build (edited after release); not re-run');
@@ -143,14 +153,29 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
 
   const api = createApiApp({
     registry: metrics.registry,
+    log: log.child({ module: 'api' }),
     health: {
       checks: async () => ({ store: await store.ping(), schema: true, slo_directory: slos !== undefined }),
       details: () => {
         const s = lease.status();
-        return { lease: { holder: s.holder, is_holder: lease.isHolder(), role: s.role, term: s.term, instance: s.me, lease_seconds: s.leaseMs / 1000 } };
+        const h = store.health();
+        return {
+          lease: { holder: s.holder, is_holder: lease.isHolder(), role: s.role, term: s.term, instance: s.me, lease_seconds: s.leaseMs / 1000 },
+          ...(h.up ? {} : { store: { down_since: new Date(h.downSinceMs ?? 0).toISOString(), reason: h.reason } }),
+        };
       },
     },
   });
+  // While the store cannot be reached, SLO numbers, queries and gate answers would be stale: say so.
+  const storeDown = (shape: 'plain' | 'prometheus') => async (c: Context, next: Next): Promise<Response | void> => {
+    const h = store.health();
+    if (h.up) return next();
+    const error = `the store (ClickHouse) is unavailable since ${new Date(h.downSinceMs ?? 0).toISOString()} (${h.reason ?? 'no answer'}); retry later`;
+    c.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+    return shape === 'prometheus' ? c.json({ status: 'error', errorType: 'unavailable', error }, 503) : c.json({ error }, 503);
+  };
+  for (const path of ['/v1/slos', '/v1/slos/*', '/v1/gate', '/v1/gate/*']) api.use(path, storeDown('plain'));
+  api.use('/api/v1/*', storeDown('prometheus'));
   if (slos !== undefined && engine !== undefined) {
     api.use('/v1/slos/*', requireScope(tokens, 'read', 'gate'));
     api.use('/v1/slos', requireScope(tokens, 'read', 'gate'));

@@ -6,6 +6,15 @@
  */
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
+import { StoreUnavailableError } from '../store/index.js';
+
+/** pino's error method, which is all the error handler needs. */
+export interface ErrorLogger {
+  error(obj: Record<string, unknown>, msg: string): void;
+}
+
+/** What an exporter or a dashboard is told to wait before asking again while the store is unreachable. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
 
 export interface HealthProbe {
   /** Each check names what must be true for Tollgate to serve; all must pass for 200. */
@@ -14,8 +23,16 @@ export interface HealthProbe {
   details?(): Record<string, unknown>;
 }
 
-export function createApiApp({ health, registry }: { health: HealthProbe; registry: Registry }): Hono {
+export function createApiApp({ health, registry, log }: { health: HealthProbe; registry: Registry; log?: ErrorLogger }): Hono {
   const app = new Hono();
+  // Named errors to their statuses; anything else is a JSON 500, logged.
+  app.onError((err, c) => {
+    if (err instanceof StoreUnavailableError) {
+      return c.json({ error: `the store (ClickHouse) is unavailable: ${err.message}` }, 503, { 'Retry-After': String(STORE_RETRY_AFTER_SECONDS) });
+    }
+    log?.error({ err, path: c.req.path }, 'request failed');
+    return c.json({ error: 'internal error; see the Tollgate log' }, 500);
+  });
   app.get('/healthz', async (c) => {
     const checks = await health.checks();
     const ok = Object.values(checks).every(Boolean);

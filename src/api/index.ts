@@ -1,2 +1,2 @@
-export { createApiApp } from './app.js';
-export type { HealthProbe } from './app.js';
+export { createApiApp, STORE_RETRY_AFTER_SECONDS } from './app.js';
+export type { ErrorLogger, HealthProbe } from './app.js';

@@ -14,6 +14,7 @@ import type { QueryRunner } from '../query/index.js';
 import { planSelects } from '../promql/plan.js';
 import { TooManySamplesError, type SeriesCatalog, type Labels } from '../series/index.js';
 import { VERSION } from '../version.js';
+import { StoreUnavailableError } from '../store/index.js';
 import { BadDataError, mergedParams, parseDurationParamMs, parseRange, parseTimeMs, required, type RequestParams } from './prom-params.js';
 
 /** A form body is a query and a few times; Grafana's largest are dashboards' long expressions. */
@@ -184,6 +185,7 @@ function errorResponse(c: Context, e: unknown): Response {
     const status = e.type === 'bad_data' ? 400 : e.type === 'timeout' || e.type === 'unavailable' ? 503 : 422;
     return c.json({ status: 'error', errorType: e.type, error: e.message }, status);
   }
+  if (e instanceof StoreUnavailableError) return c.json({ status: 'error', errorType: 'unavailable', error: `the store (ClickHouse) is unavailable: ${e.message}` }, 503);
   if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
     return c.json({ status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' }, 503);
   }

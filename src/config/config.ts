@@ -51,6 +51,13 @@ export interface Config {
   leaseMs: number;
   /** This process's name as lease holder; undefined: host, pid and random bytes. */
   instanceId: string | undefined;
+  /**
+   * @default 5_000: on a ClickHouse server, an insert not done within this (waiting included) is given up and its
+   * exports answered 503 / UNAVAILABLE, before the OTel exporters' own 10 s timeout.
+   */
+  insertTimeoutMs: number;
+  /** @default 30_000: how long a ClickHouse server may take to answer any other request. */
+  storeTimeoutMs: number;
 }
 
 export interface RetentionConfig {
@@ -115,6 +122,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     leaseMs: intVar(env, 'TOLLGATE_LEASE_SECONDS', 15, 1, 600) * 1000,
     instanceId: instanceIdVar(env, 'TOLLGATE_INSTANCE_ID'),
+    insertTimeoutMs: intVar(env, 'TOLLGATE_INSERT_TIMEOUT_MS', 5_000, 100, 600_000),
+    storeTimeoutMs: intVar(env, 'TOLLGATE_STORE_TIMEOUT_MS', 30_000, 1_000, 600_000),
   };
   return config;
 }

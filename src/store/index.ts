@@ -1,5 +1,7 @@
 export { openStore } from './store.js';
-export type { Store, QueryParams, OpenStoreResult, StatementObserver } from './store.js';
+export type { Store, QueryParams, OpenStoreResult, StatementObserver, StoreTimeouts } from './store.js';
+export { StoreUnavailableError, isUnreachable } from './unavailable.js';
+export type { StoreHealth } from './unavailable.js';
 export type { Lane } from './statement-queue.js';
 export { createBatchWriter } from './batch-writer.js';
 export type { BatchWriter, RowBatch, EncodedRows, InsertBatch, InsertObservation, WriteResult } from './batch-writer.js';

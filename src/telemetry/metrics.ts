@@ -26,6 +26,8 @@ export interface TollgateMetrics {
   watchRecordedMinutes(bytes: () => number): void;
   /** Who holds the evaluator lease, sampled at scrape time. */
   watchLease(status: () => LeaseProbe): void;
+  /** Whether the store answers (store health, sampled at scrape time). */
+  watchStore(isUp: () => boolean): void;
 }
 
 /** What /metrics says about the evaluator lease (lease/'s status, narrowed). */
@@ -133,6 +135,15 @@ export function createTollgateMetrics(): TollgateMetrics {
     },
   });
 
+  let storeUp: (() => boolean) | undefined;
+  new Gauge({
+    name: 'tollgate_store_up',
+    help: 'Whether the store (ClickHouse) answered its latest statements (1), or could not be reached (0): exports are refused and reads answer 503 meanwhile.',
+    registers: [registry],
+    collect() {
+      if (storeUp !== undefined) this.set(storeUp() ? 1 : 0);
+    },
+  });
   let lease: (() => LeaseProbe) | undefined;
   new Gauge({
     name: 'tollgate_lease_is_holder',
@@ -192,6 +203,9 @@ export function createTollgateMetrics(): TollgateMetrics {
     },
     watchLease(status) {
       lease = status;
+    },
+    watchStore(isUp) {
+      storeUp = isUp;
     },
   };
 }
