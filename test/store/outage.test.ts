@@ -85,6 +85,7 @@ describe('the store stopped mid-ingest', () => {
 
     await ch.kill(); // mid-ingest, as a crash
     const refusedHttp = await timed(() => postTraces('cfg-refused'));
+    console.log(`export against a killed store: ${refusedHttp.value.status} after ${Math.round(refusedHttp.ms)} ms`);
     expect(refusedHttp.value.status).toBe(503);
     expect(Number(refusedHttp.value.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(refusedHttp.ms).toBeLessThan(5_000);
@@ -133,6 +134,7 @@ describe('a store that answers in seconds', () => {
     await ch.setDelayMs(15_000);
     try {
       const slow = await timed(() => postTraces('cfg-slow'));
+      console.log(`export against a store answering in 15 s: ${slow.value.status} after ${Math.round(slow.ms)} ms`);
       expect(slow.value.status).toBe(503);
       expect(Number(slow.value.headers.get('retry-after'))).toBeGreaterThan(0);
       // The insert deadline (5 s) plus the batch delay: well before 10 s.
@@ -142,7 +144,10 @@ describe('a store that answers in seconds', () => {
       expect(health.value.status).toBe(503);
       expect(health.ms).toBeLessThan(3_000);
     } finally {
-      await ch.setDelayMs(0);
+      // The statements still sleeping in the server would hold Tollgate's requests for their 15 s:
+      // a crash and restart drops them, as a real server's restart would.
+      await ch.kill();
+      await ch.restart();
     }
     await eventually('healthy again', async () => ((await fetch(`${tg.apiUrl}/healthz`)).status === 200 ? true : undefined), 30_000);
     expect((await postTraces('cfg-fast')).status).toBe(200);
