@@ -9,7 +9,8 @@ import v8 from 'node:v8';
 import * as grpc from '@grpc/grpc-js';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { createApiApp, watchHealth } from './api/index.js';
+import type { Context, Next } from 'hono';
+import { createApiApp, STORE_RETRY_AFTER_SECONDS, watchHealth } from './api/index.js';
 import { requireScope } from './api/auth.js';
 import { createSloRoutes } from './api/slo-routes.js';
 import { createGateRoutes } from './api/gate-routes.js';
@@ -24,6 +25,7 @@ import { alertCauses, createAttributionService, type AttributionService, type Re
 import { createDecisionLog, createGateService, type DecisionLog } from './gate/index.js';
 import { alertInstances } from './slo/evaluate/index.js';
 import { loadTokens } from './auth/index.js';
+import { createLease, createLeaseTable, processHolderId, type Lease } from './lease/index.js';
 import { isLoopbackHost, type Config } from './config/index.js';
 import { type Signal, createInFlight, createIngestBudget, createIngestPipeline, createOtlpGrpcServer, createOtlpHttpApp, createRetryTickets } from './ingest/index.js';
 import { classifyInsertError, createBatchWriter, openStore, rowErrorReason, type RowBatch, type Store } from './store/index.js';
@@ -33,6 +35,8 @@ import { VERSION } from './version.js';
 export interface RunningTollgate {
   ports: { http: number; otlpHttp: number; otlpGrpc: number };
   store: Store;
+  /** The evaluator lease: only its holder records, evaluates and sends alerts, and writes its own metrics. */
+  lease: Lease;
   /** The SLO directory as loaded (undefined when it could not be read at start). */
   slos: SloRegistry | undefined;
   engine: SloEngine | undefined;
@@ -54,11 +58,32 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   if (!tokens.enabled) log.warn({ listenHost: config.listenHost }, 'no tokens configured: listening on loopback only, every request allowed');
 
   const metrics = createTollgateMetrics();
-  const { store, migrations, retention, repair } = await openStore(config.clickhouse, metrics.observeStatement, config.retention);
+  const storeHealthLog = log.child({ module: 'store' });
+  const { store, migrations, retention, repair } = await openStore(config.clickhouse, metrics.observeStatement, config.retention, {
+    insertTimeoutMs: config.insertTimeoutMs,
+    statementTimeoutMs: config.storeTimeoutMs,
+    onHealthChange: (h) => {
+      if (h.up) storeHealthLog.info('store answers again');
+      else storeHealthLog.error({ reason: h.reason }, 'store unreachable: exports refused, reads answer 503 until it answers');
+    },
+  });
+  metrics.watchStore(() => store.health().up);
   log.info({ store: store.kind, database: store.database, applied: migrations.applied, drifted: migrations.drifted }, 'store open, schema applied');
   if (repair !== undefined) log.warn({ ...repair }, 'span views checked after an unclean end');
   for (const r of retention) log.info({ table: r.table, from: r.from || 'none', to: r.to }, 'retention changed');
   if (migrations.drifted.length > 0) log.warn({ versions: migrations.drifted }, 'applied migrations differ from this build (edited after release); not re-run');
+
+  // One evaluator among the replicas on this store; on the embedded store this process is the only one.
+  const lease = createLease({
+    table: createLeaseTable(store),
+    holderId: config.instanceId ?? processHolderId(),
+    leaseMs: config.leaseMs,
+    exclusive: store.kind === 'embedded',
+    log: log.child({ module: 'lease' }),
+  });
+  const leaseAtStart = await lease.start();
+  log.info({ role: leaseAtStart.role, holder: leaseAtStart.holder, me: leaseAtStart.me }, 'evaluator lease read');
+  metrics.watchLease(() => ({ holder: lease.status().holder, isHolder: lease.isHolder(), term: lease.status().term }));
 
   const storeLog = log.child({ module: 'store' });
   const writer = createBatchWriter({
@@ -80,7 +105,10 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   const pipeline = createIngestPipeline({ writer, observer: metrics.ingest, tally: (signal, batches) => tally?.(signal, batches) });
   metrics.watchQueues({ ingestBytesInUse: budget.inUseBytes, pendingRows: writer.pendingRows, statementQueue: () => store.queueDepth() });
   // Tollgate's own /metrics into its metric tables, so its API answers PromQL about itself.
-  const selfScrape = startSelfScrape({ registry: metrics.registry, writer, intervalMs: config.selfScrapeIntervalMs, serviceVersion: VERSION, log: log.child({ module: 'self-scrape' }) });
+  const selfScrape = startSelfScrape({
+    registry: metrics.registry, writer, intervalMs: config.selfScrapeIntervalMs, serviceVersion: VERSION, log: log.child({ module: 'self-scrape' }),
+    isEnabled: () => lease.isHolder(),
+  });
 
   // PromQL evaluation for the Prometheus API and PromQL SLIs, on worker threads under each query's deadline.
   const queries = createQueryRunner({ workers: config.queryWorkers, defaultTimeoutMs: config.queryTimeoutMs });
@@ -104,10 +132,11 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       recordIntervalMs: config.recordIntervalMs,
       evaluationIntervalMs: config.evaluationIntervalMs,
       onLate: (events, foundBy) => metrics.observeLateEvents(events, foundBy),
+      isLeader: () => lease.isHolder(),
       // Firing alerts are resent on every evaluation (Alertmanager expires them otherwise);
-      // a resolved one is sent once with endsAt = now.
+      // a resolved one is sent once with endsAt = now. Only the lease holder is called.
       onEvaluated: async (changed, evaluated) => {
-        if (notifier === undefined) return;
+        if (notifier === undefined || !lease.isHolder()) return;
         const justResolved = new Set(changed.filter((s) => s.transition === 'resolved').map((s) => s.key));
         const instances = alertInstances(evaluated);
         const nowMs = Date.now();
@@ -118,7 +147,9 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
           : await alertCauses(attribution, firing, { nowMs, publicUrl: config.publicUrl });
         const alerts = toAlertmanagerAlerts(instances, {
           nowMs,
-          resendIntervalMs: config.evaluationIntervalMs,
+          // Alertmanager keeps a firing alert 4 of these after each send: at least 4 lease periods, so a
+          // takeover (within two) resends it before Alertmanager would resolve it on its own.
+          resendIntervalMs: Math.max(config.evaluationIntervalMs, config.leaseMs),
           tollgateUrl: config.publicUrl,
           justResolved,
           causes,
@@ -140,9 +171,29 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   const storeHealth = watchHealth(() => store.ping());
   const api = createApiApp({
     registry: metrics.registry,
-    health: { checks: () => ({ store: storeHealth.ok(), schema: true, slo_directory: slos !== undefined }) },
     log: log.child({ module: 'api' }),
+    health: {
+      checks: () => ({ store: storeHealth.ok() && store.health().up, schema: true, slo_directory: slos !== undefined }),
+      details: () => {
+        const s = lease.status();
+        const h = store.health();
+        return {
+          lease: { holder: s.holder, is_holder: lease.isHolder(), role: s.role, term: s.term, instance: s.me, lease_seconds: s.leaseMs / 1000 },
+          ...(h.up ? {} : { store: { down_since: new Date(h.downSinceMs ?? 0).toISOString(), reason: h.reason } }),
+        };
+      },
+    },
   });
+  // While the store cannot be reached, SLO numbers, queries and gate answers would be stale: say so.
+  const storeDown = (shape: 'plain' | 'prometheus') => async (c: Context, next: Next): Promise<Response | void> => {
+    const h = store.health();
+    if (h.up) return next();
+    const error = `the store (ClickHouse) is unavailable since ${new Date(h.downSinceMs ?? 0).toISOString()} (${h.reason ?? 'no answer'}); retry later`;
+    c.header('Retry-After', String(STORE_RETRY_AFTER_SECONDS));
+    return shape === 'prometheus' ? c.json({ status: 'error', errorType: 'unavailable', error }, 503) : c.json({ error }, 503);
+  };
+  for (const path of ['/v1/slos', '/v1/slos/*', '/v1/gate', '/v1/gate/*']) api.use(path, storeDown('plain'));
+  api.use('/api/v1/*', storeDown('prometheus'));
   let markers: ((fromMs: number, toMs: number) => Promise<ReleaseMarker[]>) | undefined;
   if (slos !== undefined && engine !== undefined) {
     api.use('/v1/slos/*', requireScope(tokens, 'read', 'gate'));
@@ -203,6 +254,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   return {
     ports,
     store,
+    lease,
     slos,
     engine,
     stop() {
@@ -214,6 +266,8 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         const httpClosed = Promise.all([closeServer(otlpHttpServer), closeServer(apiServer)]);
         const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
         await engine?.stop();
+        // After the engine's last settle: another replica takes over at its next look.
+        await lease.stop();
         await decisions?.close();
         await queries.close();
         slos?.close();

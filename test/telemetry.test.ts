@@ -44,7 +44,19 @@ describe('self-observability', () => {
   it('reports healthy only with the store open, the schema applied and the SLO directory read', async () => {
     const res = await fetch(`${receiver.apiUrl}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', checks: { store: true, schema: true, slo_directory: true } });
+    const instance = receiver.lease.status().me;
+    // The embedded store has one process: it holds the evaluator lease from the start.
+    expect(await res.json()).toEqual({
+      status: 'ok', checks: { store: true, schema: true, slo_directory: true },
+      lease: { holder: instance, is_holder: true, role: 'holder', term: 1, instance, lease_seconds: 15 },
+    });
     expect(receiver.slos?.current().slos.map((s) => s.name)).toContain('checkout-availability');
+  });
+
+  it('says in /metrics that this process holds the evaluator lease', async () => {
+    const text = await (await fetch(`${receiver.apiUrl}/metrics`)).text();
+    expect(text).toContain('\ntollgate_lease_is_holder 1\n');
+    expect(text).toContain(`\ntollgate_lease_holder{holder="${receiver.lease.status().me}"} 1\n`);
+    expect(text).toContain('\ntollgate_lease_term 1\n');
   });
 });

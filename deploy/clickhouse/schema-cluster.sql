@@ -529,6 +529,22 @@ SETTINGS index_granularity = 8192;
 CREATE TABLE IF NOT EXISTS `otel`.`tollgate_slo_recordings` ON CLUSTER `tollgate` AS `otel`.`tollgate_slo_recordings_local`
 ENGINE = Distributed(`tollgate`, `otel`, `tollgate_slo_recordings_local`, cityHash64(Slo));
 
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_leases_local` ON CLUSTER `tollgate` (
+    Name LowCardinality(String),
+    Term UInt64,
+    Holder String,
+    ClaimedAt DateTime64(3),
+    ExpiresAt DateTime64(3),
+    UpdatedAt DateTime64(3)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', (UpdatedAt))
+PARTITION BY tuple()
+ORDER BY (Name, Term, Holder)
+SETTINGS index_granularity = 8192;
+
+CREATE TABLE IF NOT EXISTS `otel`.`tollgate_leases` ON CLUSTER `tollgate` AS `otel`.`tollgate_leases_local`
+ENGINE = Distributed(`tollgate`, `otel`, `tollgate_leases_local`, cityHash64(Name));
+
 ALTER TABLE `otel`.`otel_traces_local` ON CLUSTER `tollgate` MODIFY TTL toDateTime(Timestamp) + toIntervalSecond(604800);
 
 ALTER TABLE `otel`.`otel_traces_trace_id_ts_local` ON CLUSTER `tollgate` MODIFY TTL Start + toIntervalSecond(604800);

@@ -476,6 +476,19 @@ PARTITION BY tuple()
 ORDER BY (Slo, Version)
 SETTINGS index_granularity = 8192;
 
+CREATE TABLE IF NOT EXISTS `default`.`tollgate_leases` (
+    Name LowCardinality(String),
+    Term UInt64,
+    Holder String,
+    ClaimedAt DateTime64(3),
+    ExpiresAt DateTime64(3),
+    UpdatedAt DateTime64(3)
+)
+ENGINE = ReplacingMergeTree((UpdatedAt))
+PARTITION BY tuple()
+ORDER BY (Name, Term, Holder)
+SETTINGS index_granularity = 8192;
+
 ALTER TABLE `default`.`otel_traces` MODIFY TTL toDateTime(Timestamp) + toIntervalSecond(604800);
 
 ALTER TABLE `default`.`otel_traces_trace_id_ts` MODIFY TTL Start + toIntervalSecond(604800);

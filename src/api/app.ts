@@ -18,6 +18,8 @@ import { mapError } from './errors.js';
 export interface HealthProbe {
   /** Each check names what must be true for Tollgate to serve; all must pass for 200. Answers at once: never waits on the store. */
   checks(): Record<string, boolean>;
+  /** More of the body beside `status` and `checks` (e.g. who holds the evaluator lease); never decides the status. */
+  details?(): Record<string, unknown>;
 }
 
 export function createApiApp({ health, registry, log }: { health: HealthProbe; registry: Registry; log: Pick<Logger, 'warn' | 'error'> }): Hono {
@@ -32,6 +34,7 @@ export function createApiApp({ health, registry, log }: { health: HealthProbe; r
       log.error({ requestId: id, method: c.req.method, path: c.req.path, err }, 'request failed');
     }
     c.header('X-Request-Id', id);
+    if (mapped.retryAfterSeconds !== undefined) c.header('Retry-After', String(mapped.retryAfterSeconds));
     // `error` is what every Tollgate route answers; `status` and `errorType` make the same body a
     // Prometheus API error, for the routes Grafana calls.
     const message = mapped.expected ? mapped.message : `${mapped.message} (request id ${id})`;
@@ -41,7 +44,7 @@ export function createApiApp({ health, registry, log }: { health: HealthProbe; r
   app.get('/healthz', (c) => {
     const checks = health.checks();
     const ok = Object.values(checks).every(Boolean);
-    return c.json({ status: ok ? 'ok' : 'unavailable', checks }, ok ? 200 : 503);
+    return c.json({ status: ok ? 'ok' : 'unavailable', checks, ...health.details?.() }, ok ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     return c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType });

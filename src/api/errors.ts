@@ -8,7 +8,11 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { PromqlError } from '../promql/index.js';
 import { TooManySamplesError } from '../series/index.js';
+import { StoreUnavailableError } from '../store/index.js';
 import { BadDataError } from './prom-params.js';
+
+/** What a client is told to wait before asking again while the store is unreachable. */
+export const STORE_RETRY_AFTER_SECONDS = 5;
 
 /**
  * What a failed statement says: the query was refused as bad (its text or parameters, which the
@@ -82,6 +86,8 @@ function clickHouseCode(err: Error): number | undefined {
 /** The kind of a store error, or undefined when `err` did not come from the store. */
 export function storeErrorKind(err: unknown): StoreErrorKind | undefined {
   if (!(err instanceof Error)) return undefined;
+  // The store module's own word that it could not reach ClickHouse (store/unavailable.ts).
+  if (err instanceof StoreUnavailableError) return 'unavailable';
   const code = clickHouseCode(err);
   if (code !== undefined) {
     if (BAD_QUERY_CODES.has(code)) return 'bad_query';
@@ -101,6 +107,8 @@ export function storeErrorKind(err: unknown): StoreErrorKind | undefined {
 export interface MappedError {
   status: ContentfulStatusCode;
   message: string;
+  /** Set when the client should come back: a store that cannot be reached now. */
+  retryAfterSeconds?: number;
   /** False for errors Tollgate did not expect: logged with their stack, their text not shown. */
   expected: boolean;
 }
@@ -122,7 +130,7 @@ export function mapError(err: unknown): MappedError {
       return { status: 422, message: `the query needs more than the store allows: ${firstLine(err)}`, expected: true };
     case 'timeout':
     case 'unavailable':
-      return { status: 503, message: 'the store is unavailable; retry later', expected: true };
+      return { status: 503, message: `the store (ClickHouse) is unavailable; retry later: ${firstLine(err)}`, expected: true, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS };
     case 'failed':
     case undefined:
       return { status: 500, message: 'internal error', expected: false };

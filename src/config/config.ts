@@ -51,6 +51,20 @@ export interface Config {
   recordIntervalMs: number;
   /** How long each kind of data is kept (TTLs); recorded SLO minutes outlive the raw signals. */
   retention: RetentionConfig;
+  /**
+   * @default 15_000: the evaluator lease among replicas on one ClickHouse (lease/): renewed every third
+   * of it, taken over by another replica within two of it when its holder dies.
+   */
+  leaseMs: number;
+  /** This process's name as lease holder; undefined: host, pid and random bytes. */
+  instanceId: string | undefined;
+  /**
+   * @default 5_000: on a ClickHouse server, an insert not done within this (waiting included) is given up and its
+   * exports answered 503 / UNAVAILABLE, before the OTel exporters' own 10 s timeout.
+   */
+  insertTimeoutMs: number;
+  /** @default 30_000: how long a ClickHouse server may take to answer any other request. */
+  storeTimeoutMs: number;
 }
 
 export interface RetentionConfig {
@@ -117,6 +131,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       rollupSeconds: intVar(env, 'TOLLGATE_RETENTION_ROLLUPS', 35, 1, 3_650) * DAY,
       historySeconds: intVar(env, 'TOLLGATE_RETENTION_SLO_HISTORY', 400, 1, 3_650) * DAY,
     },
+    leaseMs: intVar(env, 'TOLLGATE_LEASE_SECONDS', 15, 1, 600) * 1000,
+    instanceId: instanceIdVar(env, 'TOLLGATE_INSTANCE_ID'),
+    insertTimeoutMs: intVar(env, 'TOLLGATE_INSERT_TIMEOUT_MS', 5_000, 100, 600_000),
+    storeTimeoutMs: intVar(env, 'TOLLGATE_STORE_TIMEOUT_MS', 30_000, 1_000, 600_000),
   };
   return config;
 }
@@ -154,6 +172,15 @@ function clickhouseTarget(env: Env, dataDir: string): ClickHouseTarget {
     database,
     cluster,
   };
+}
+
+/** A lease holder id: shown in /healthz and as a metric label, so short and plain. */
+function instanceIdVar(env: Env, name: string): string | undefined {
+  const raw = optionalVar(env, name);
+  if (raw !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(raw)) {
+    throw new ConfigError(`${name}=${raw}: expected up to 128 letters, digits, '_', '.', ':' or '-'`);
+  }
+  return raw;
 }
 
 /** Credentials never reach a log line or an error message. */

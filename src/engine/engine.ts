@@ -7,6 +7,12 @@
  * SLOs whose numbers are not sums of minutes (PromQL SLIs, slices shorter than a minute) are
  * evaluated by their own statement or PromQL each time; the gate and the series read their latest
  * evaluation.
+ *
+ * Among replicas (`isLeader`: the lease holder, lease/), the leader records, stores alert
+ * transitions and announces them (onEvaluated). The others read what it recorded (recorder.refresh)
+ * and the alert states it stored, and evaluate from those without storing or announcing anything,
+ * so every replica answers the same. A replica that becomes leader first reads the stored alert
+ * states and recording progress, so it neither announces a transition again nor misses one.
  */
 import type { Logger } from 'pino';
 import type { Signal } from '../ingest/index.js';
@@ -18,7 +24,7 @@ import { sliQuery, type EvaluationWindow, type SliCounts } from '../slo/sli/inde
 import type { SloDefinition } from '../slo/spec/index.js';
 import { DEFAULT_RETENTION, millisToDateTime64, type QueryParams, type Retention, type RowBatch } from '../store/index.js';
 import { createLiveFeed, type LiveTally } from './live-feed.js';
-import { createMinutesTable, type MinutesTable } from './minutes-table.js';
+import { createMinutesTable, versionKeyString, type MinutesTable } from './minutes-table.js';
 import { promqlSliCounts, type PromqlEnv } from './promql-sli.js';
 import type { RecordedSlo } from './recorded.js';
 import { createRecorder, type Recorder, type RecordingStatus } from './recorder.js';
@@ -126,7 +132,7 @@ export async function createSloEngine({
   store, registry, promql, log, now = Date.now, retention = DEFAULT_RETENTION, recordIntervalMs = 5_000, evaluationIntervalMs = 30_000,
   isLeader = () => true, onEvaluated, onLate,
 }: EngineOptions): Promise<SloEngine> {
-  const states = await loadAlertStates(store);
+  let states = await loadAlertStates(store);
   const latest = new Map<string, EvaluatedSlo>();
   const running = new Map<string, Promise<SloEvaluation>>();
   const direct = new Map<string, { plan: WindowPlan; counts: SliCounts }>();
@@ -134,6 +140,45 @@ export async function createSloEngine({
   const recorder: Recorder = createRecorder({ store, table, log, now, retention, ...(onLate === undefined ? {} : { onLate }) });
   const live = createLiveFeed(() => recorder.recorded(), (n) => onLate?.(n, 'live'));
   let syncedRevision: string | undefined;
+  // Leading from the start: the alert states were just read, and the recording progress is read at the first sync.
+  let wasLeader = isLeader();
+
+  /**
+   * Whether this process leads now. On becoming leader it takes over from the store what the previous
+   * leader left: the alert states (its transitions are not announced twice) and how far each SLO is
+   * recorded (settling continues where it stopped instead of catching up from this process's start).
+   */
+  let takingOver: Promise<void> | undefined;
+  const leading = async (): Promise<boolean> => {
+    if (!isLeader()) {
+      wasLeader = false;
+      return false;
+    }
+    if (wasLeader) return true;
+    // Once, however many evaluations ask at the same moment; a failure leaves it to the next ask.
+    takingOver ??= takeOver().finally(() => (takingOver = undefined));
+    await takingOver;
+    return true;
+  };
+  const takeOver = async (): Promise<void> => {
+    await follow();
+    log.info({ alerts: states.size }, 'leading: recording and alerting from the stored state');
+    wasLeader = true;
+  };
+
+  /** What the leader recorded and stored: minutes, how far each SLO is recorded, alert states. */
+  const follow = async (): Promise<void> => {
+    // Progress first: the minutes it covers were written before it, so the refresh after it has them.
+    const stored = await table.progress();
+    await recorder.refresh();
+    for (const r of recorder.recorded()) {
+      const p = stored.get(versionKeyString({ slo: r.slo.name, version: r.version }));
+      if (p === undefined) continue;
+      r.progress.fromMinute = Math.min(r.progress.fromMinute, p.fromMinute);
+      r.progress.settledThrough = Math.max(r.progress.settledThrough, p.settledThrough);
+    }
+    states = await loadAlertStates(store);
+  };
 
   /** Reads the SLO files' current set into the recorder (once per revision). */
   const sync = async (): Promise<void> => {
@@ -174,14 +219,21 @@ export async function createSloEngine({
     return { counts, source: query.source };
   };
 
-  /** Counts to status, alert transitions stored and announced. */
+  /** Counts to status; the leader stores and announces alert transitions, a follower only reads. */
   const evaluateOne = (slo: SloDefinition): Promise<SloEvaluation> =>
     serialized(slo, async () => {
-      const nowMs = now();
       try {
+        const leader = await leading();
+        const nowMs = now();
         const plan = planWindows(slo, nowMs);
         const { counts, source } = await countsOf(slo, plan, nowMs);
         const { status, steps } = sloStatus(slo, plan, counts, states, nowMs, source);
+        const r = recorder.get(slo.name);
+        const evaluated: EvaluatedSlo = { slo, status, steps, recording: r === undefined ? null : recorder.status(r) };
+        if (!leader) {
+          latest.set(slo.name, evaluated);
+          return { ok: true, slo, value: evaluated };
+        }
         const changed = steps.filter((s) => s.transition !== null);
         if (changed.length > 0) {
           await store.insertRows('tollgate_alert_events', ALERT_EVENT_COLUMNS, changed.map((s) => [
@@ -191,8 +243,6 @@ export async function createSloEngine({
           for (const s of changed) log.info({ slo: slo.name, alert: s.key, transition: s.transition, reason: s.status.reason }, 'alert state changed');
         }
         for (const s of steps) states.set(s.key, s.state);
-        const r = recorder.get(slo.name);
-        const evaluated: EvaluatedSlo = { slo, status, steps, recording: r === undefined ? null : recorder.status(r) };
         latest.set(slo.name, evaluated);
         await onEvaluated?.(changed, evaluated);
         return { ok: true, slo, value: evaluated };
@@ -271,10 +321,10 @@ export async function createSloEngine({
     async recordNow({ backfill = false } = {}) {
       await serialize(async () => {
         await sync();
-        if (isLeader()) {
+        if (await leading()) {
           await recorder.settle();
           if (backfill) while (await recorder.backfillStep());
-        } else await recorder.refresh();
+        } else await follow();
       });
     },
     async reconcileNow() {
@@ -291,19 +341,18 @@ export async function createSloEngine({
       stopped = false;
       every(recordIntervalMs, async () => {
         await sync();
-        if (isLeader()) await recorder.settle();
-        else await recorder.refresh();
+        if (await leading()) await recorder.settle();
+        else await follow();
       });
-      every(evaluationIntervalMs, async () => {
-        if (isLeader()) await evaluateAll();
-      });
+      // Followers evaluate too, storing and sending nothing, so /api/v1/alerts answers the same everywhere.
+      every(evaluationIntervalMs, evaluateAll);
       // Backfill runs in the background, a chunk at a time between the other jobs.
       every(250, async () => {
-        if (!isLeader()) return;
+        if (!(await leading())) return;
         for (let i = 0; i < 8 && (await recorder.backfillStep()); i++);
       });
       every(3_600_000, async () => {
-        if (isLeader()) await recorder.reconcile();
+        if (await leading()) await recorder.reconcile();
       });
       every(600_000, async () => recorder.compact());
     },

@@ -90,8 +90,9 @@ export function createMinutesTable(store: TableStore): MinutesTable {
         `SELECT Slo, Version, toUInt32(Minute) AS m, Environment, ConfigHash, Total AS t, Bad AS b, toUnixTimestamp64Milli(RecordedAt) AS at
          FROM tollgate_slo_minutes
          WHERE RecordedAt > fromUnixTimestamp64Milli({after:Int64})
-           AND (Slo, Version) IN {keys:Array(Tuple(String, String))}`,
-        { after: afterMs, keys: keys.map((k) => [k.slo, k.version]) },
+           AND Slo IN {slos:Array(String)} AND has(arrayZip({slos:Array(String)}, {versions:Array(String)}), (Slo, Version))`,
+        // Two arrays zipped: a JS array is bound as an Array, never as a Tuple, so Array(Tuple(…)) cannot be bound directly.
+        { after: afterMs, slos: keys.map((k) => k.slo), versions: keys.map((k) => k.version) },
       );
       return rows.map((r) => ({ slo: r.Slo, version: r.Version, record: toRecord(r), recordedAtMs: Number(r.at) }));
     },

@@ -4,7 +4,7 @@
  * Both are `@clickhouse/client`; the rest of Tollgate never knows which.
  */
 import { mkdirSync } from 'node:fs';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { ClickHouseTarget } from '../config/index.js';
 
@@ -44,7 +44,8 @@ export async function ensureServerDatabase(target: ClickHouseTarget, statements:
   }
 }
 
-export function openClickHouse(target: ClickHouseTarget): OpenedClient {
+/** `requestTimeoutMs`: how long a server may take to answer one request before the client gives up. */
+export function openClickHouse(target: ClickHouseTarget, requestTimeoutMs = 30_000): OpenedClient {
   switch (target.kind) {
     case 'embedded': {
       mkdirSync(target.path, { recursive: true });
@@ -64,8 +65,10 @@ export function openClickHouse(target: ClickHouseTarget): OpenedClient {
         password: target.password,
         database: target.database,
         clickhouse_settings: CLIENT_SETTINGS,
-        request_timeout: 60_000,
+        request_timeout: requestTimeoutMs,
         max_open_connections: 16,
+        // Failed statements reach Tollgate's own log (pino) where they matter; the client would print each one again, unstructured.
+        log: { level: ClickHouseLogLevel.OFF },
       });
       return { client, database: target.database, maxConcurrentStatements: 8, cluster: target.cluster };
     }

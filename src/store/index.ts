@@ -1,6 +1,9 @@
 export { openStore } from './store.js';
-export type { Store, QueryParams, OpenStoreResult, StatementObserver } from './store.js';
+export type { Store, QueryParams, OpenStoreResult, StatementObserver, StoreTimeouts } from './store.js';
 export type { RepairReport } from './crash-repair.js';
+export { StoreUnavailableError, isUnreachable } from './unavailable.js';
+export type { StoreHealth } from './unavailable.js';
+export type { Lane } from './statement-queue.js';
 export { createBatchWriter, InsertWaitTimeout } from './batch-writer.js';
 export type { BatchWriter, RowBatch, EncodedRows, InsertBatch, InsertObservation, WriteResult } from './batch-writer.js';
 export { classifyInsertError, rowErrorReason } from './insert-errors.js';

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_RETENTION, retentionStatements, type Retention } from './retention.js';
 import { createDatabaseStatements, createTableStatements, createViewStatements, type SchemaForm } from './ddl.js';
 import {
-  ALERT_EVENTS, DEPLOYMENTS, GATE_DECISIONS, OVERRIDES, SIGNAL_TABLES, SLO_MINUTES, SLO_RECORDINGS, SPAN_ROLLUP, SPAN_ROLLUP_HOURLY, SPAN_ROLLUP_HOURLY_MV, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
+  ALERT_EVENTS, DEPLOYMENTS, GATE_DECISIONS, LEASES, OVERRIDES, SIGNAL_TABLES, SLO_MINUTES, SLO_RECORDINGS, SPAN_ROLLUP, SPAN_ROLLUP_HOURLY, SPAN_ROLLUP_HOURLY_MV, SPAN_ROLLUP_MV, TRACE_ID_TS_MV, type TableSpec,
 } from './schema-tables.js';
 
 export interface Migration {
@@ -76,6 +76,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: 'recorded SLO minutes and how far each SLO version is recorded',
     statements: (db, form) => [...createTableStatements(SLO_MINUTES, db, form), ...createTableStatements(SLO_RECORDINGS, db, form)],
+  },
+  {
+    version: 8,
+    name: 'leases: one evaluating replica among several',
+    statements: (db, form) => createTableStatements(LEASES, db, form),
   },
 ];
 

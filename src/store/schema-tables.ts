@@ -447,3 +447,27 @@ export const SLO_RECORDINGS: TableSpec = {
   settings: 'index_granularity = 8192',
   shardingKey: 'cityHash64(Slo)',
 };
+
+/**
+ * Leases among Tollgate replicas (lease/, its one owner): every claim and renewal of a named lease
+ * as a row per (name, term, holder), the latest version kept. A term is one holder's tenure; rows
+ * are tiny and one is added per handover, so nothing expires them. Times are the store's clock
+ * (`now64()` at insert), never a replica's. How the holder is chosen is in lease/rules.ts.
+ */
+export const LEASES: TableSpec = {
+  name: 'tollgate_leases',
+  body: `
+    Name LowCardinality(String),
+    Term UInt64,
+    Holder String,
+    ClaimedAt DateTime64(3),
+    ExpiresAt DateTime64(3),
+    UpdatedAt DateTime64(3)`,
+  engine: 'ReplacingMergeTree',
+  engineArgs: '(UpdatedAt)',
+  partitionBy: 'tuple()',
+  orderBy: '(Name, Term, Holder)',
+  settings: 'index_granularity = 8192',
+  // One lease's rows on one shard, so a read of it never waits on a second shard.
+  shardingKey: 'cityHash64(Name)',
+};

@@ -2,6 +2,10 @@
  * @module store/store
  * The only code that talks to ClickHouse. Every statement goes through one queue (reads first);
  * every value goes in as a `{name:Type}` query parameter or through `insert()`.
+ *
+ * Inserts have a deadline (queue wait included), so an export is refused before the OTel exporters'
+ * own 10 s timeout instead of being held while the store is slow; what cannot reach the store is
+ * thrown as StoreUnavailableError, and `health()` says whether the store answers (unavailable.ts).
  */
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +19,7 @@ import { migrate, MIGRATIONS_TABLE, type MigrationReport } from './migrations.js
 import { applyRetention, type Retention, type RetentionChange } from './retention.js';
 import { INSERT_FORMAT, millisToDateTime64 } from './row-encoding.js';
 import { createStatementQueue, type Lane, type StatementQueue } from './statement-queue.js';
+import { createHealthTracker, isUnreachable, StoreUnavailableError, type HealthTracker, type StoreHealth } from './unavailable.js';
 
 export type QueryParams = Record<string, unknown>;
 
@@ -24,12 +29,16 @@ export interface Store {
   readonly kind: ClickHouseTarget['kind'];
   /** Runs a SELECT and returns its rows (JSONEachRow; 64-bit integers arrive as strings). */
   query<T>(sql: string, params?: QueryParams, lane?: Lane): Promise<T[]>;
-  command(sql: string, params?: QueryParams): Promise<void>;
+  /** A statement without a result; `lane` 'read' for small statements that must not wait behind bulk inserts (the lease). */
+  command(sql: string, params?: QueryParams, lane?: Lane): Promise<void>;
   /** Inserts rows given as arrays in `columns` order. */
   insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void>;
   /** Inserts rows already encoded by `encodeRows` (chunks of whole lines), as one statement. */
   insertEncoded(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void>;
-  ping(): Promise<boolean>;
+  /** Whether the store answers, on a server within `timeoutMs` (@default 2000); updates `health()`. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  /** Whether the store answered its latest statements (a probe pings every second while it does not). */
+  health(): StoreHealth;
   queueDepth(): ReturnType<StatementQueue['depth']>;
   close(): Promise<void>;
 }
@@ -46,8 +55,22 @@ export interface OpenStoreResult {
 /** Called after every statement with its lane and how long it ran (queue wait excluded). */
 export type StatementObserver = (lane: Lane, seconds: number, failed: boolean) => void;
 
+export interface StoreTimeouts {
+  /**
+   * @default 5000: on a ClickHouse server, how long an insert may take, waiting in the queue
+   * included, before it is given up (the rows' exports are answered retryable). Below the OTel
+   * exporters' 10 s timeout. The embedded store has none: it is never out of reach, and a flood's
+   * queue is bounded by ingest admission (429) instead.
+   */
+  insertTimeoutMs?: number;
+  /** @default 30000: any other statement on a ClickHouse server (the HTTP request's timeout). */
+  statementTimeoutMs?: number;
+  /** Called when the store stops or starts answering. */
+  onHealthChange?: (health: StoreHealth) => void;
+}
+
 /** `retention`: the TTLs to set (Tollgate's configured ones); without it, tables keep the TTLs they have (tools, tests). */
-export async function openStore(target: ClickHouseTarget, onStatement?: StatementObserver, retention?: Retention): Promise<OpenStoreResult> {
+export async function openStore(target: ClickHouseTarget, onStatement?: StatementObserver, retention?: Retention, timeouts: StoreTimeouts = {}): Promise<OpenStoreResult> {
   if (target.kind === 'server') {
     const form: SchemaForm = target.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: target.cluster };
     await ensureServerDatabase(target, createDatabaseStatements(target.database, form));
@@ -55,10 +78,13 @@ export async function openStore(target: ClickHouseTarget, onStatement?: Statemen
   // Read before chDB opens the directory: what the last process left, not what this one writes.
   const watermarkFile = target.kind === 'embedded' ? path.join(target.path, WATERMARK_FILE) : undefined;
   const lastEnd = watermarkFile === undefined ? undefined : readWatermark(watermarkFile);
-  const opened = openClickHouse(target);
+  const opened = openClickHouse(target, timeouts.statementTimeoutMs ?? 30_000);
   const form: SchemaForm = opened.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: opened.cluster };
   const queue = createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements });
-  const store = new ClickHouseStore(opened.client, opened.database, form, target.kind, onStatement === undefined ? queue : timed(queue, onStatement));
+  const store = new ClickHouseStore(
+    opened.client, opened.database, form, target.kind, onStatement === undefined ? queue : timed(queue, onStatement),
+    target.kind === 'server' ? timeouts.insertTimeoutMs ?? 5_000 : undefined, createHealthTracker(timeouts.onHealthChange),
+  );
   try {
     const migrations = await migrate(
       {
@@ -111,6 +137,9 @@ function timed(queue: StatementQueue, onStatement: StatementObserver): Statement
 
 class ClickHouseStore implements Store {
   private watermark: WriteWatermark | undefined;
+  private probe: NodeJS.Timeout | undefined;
+  private probing: Promise<boolean> | undefined;
+  private closed = false;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -118,6 +147,8 @@ class ClickHouseStore implements Store {
     readonly form: SchemaForm,
     readonly kind: ClickHouseTarget['kind'],
     private readonly queue: StatementQueue,
+    private readonly insertTimeoutMs: number | undefined,
+    private readonly tracker: HealthTracker,
   ) {}
 
   trackWrites(watermark: WriteWatermark): void {
@@ -134,51 +165,125 @@ class ClickHouseStore implements Store {
     }
   }
 
+  /**
+   * Runs a statement through the queue and keeps `health()`: an answer (even an error) means up;
+   * no answer means down, and starts the probe. With `deadlineMs` the statement is given up at that
+   * deadline, waiting in the queue included: not started if still queued, aborted if running.
+   */
+  private async run<T>(lane: Lane, work: (signal: AbortSignal | undefined) => Promise<T>, deadlineMs?: number): Promise<T> {
+    const controller = deadlineMs === undefined ? undefined : new AbortController();
+    let started = false;
+    let timer: NodeJS.Timeout | undefined;
+    const queued = this.queue.run(lane, () => {
+      if (controller?.signal.aborted === true) return Promise.reject(new StoreUnavailableError(`no room for the insert within ${deadlineMs} ms (statements queued ahead of it); retry later`));
+      started = true;
+      return work(controller?.signal);
+    });
+    const attempts: Array<Promise<T>> = [queued];
+    if (controller !== undefined) {
+      attempts.push(new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(started
+            ? new StoreUnavailableError(`the store did not answer the insert within ${deadlineMs} ms`)
+            // Still queued: the store is busy, not unreachable; health stays as it is.
+            : Object.assign(new StoreUnavailableError(`no room for the insert within ${deadlineMs} ms (statements queued ahead of it); retry later`), { queued: true }));
+        }, deadlineMs);
+      }));
+      queued.catch(() => undefined); // the loser of the race
+    }
+    try {
+      const result = await Promise.race(attempts);
+      this.tracker.answered();
+      return result;
+    } catch (err) {
+      if (!isUnreachable(err)) {
+        this.tracker.answered();
+        throw err;
+      }
+      if (!(err as { queued?: boolean }).queued) this.markDown(err);
+      throw err instanceof StoreUnavailableError ? err : new StoreUnavailableError(`the store is unreachable: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  private markDown(err: unknown): void {
+    this.tracker.unreachable(err, Date.now());
+    if (this.probe !== undefined || this.closed) return;
+    this.probe = setInterval(() => {
+      if (this.tracker.current().up || this.closed) {
+        clearInterval(this.probe);
+        this.probe = undefined;
+        return;
+      }
+      // One probe at a time: a store that answers in seconds must not fill the queue with pings.
+      this.probing ??= this.ping().finally(() => (this.probing = undefined));
+    }, 1_000);
+    this.probe.unref();
+  }
+
   query<T>(sql: string, params: QueryParams = {}, lane: Lane = 'read'): Promise<T[]> {
-    return this.queue.run(lane, async () => {
+    return this.run(lane, async () => {
       const rs = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
       return rs.json<T>();
     });
   }
 
-  command(sql: string, params: QueryParams = {}): Promise<void> {
-    return this.queue.run('write', async () => {
+  command(sql: string, params: QueryParams = {}, lane: Lane = 'write'): Promise<void> {
+    return this.run(lane, async () => {
       await this.client.command({ query: sql, query_params: params });
     });
   }
 
   insertRows(table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
-    return this.queue.run('write', () => this.tracked(table, async () => {
+    return this.run('write', (signal) => this.tracked(table, async () => {
       await this.client.insert({
         table: `${quoteIdentifier(this.database)}.${quoteIdentifier(table)}`,
         columns: [...columns] as [string, ...string[]],
         values: rows,
         format: 'JSONCompactEachRow',
+        ...(signal === undefined ? {} : { abort_signal: signal }),
       });
-    }));
+    }), this.insertTimeoutMs);
   }
 
   insertEncoded(table: string, columns: readonly string[], chunks: readonly string[]): Promise<void> {
     const target = `${quoteIdentifier(this.database)}.${quoteIdentifier(table)}`;
     const columnList = columns.map(quoteIdentifier).join(', ');
-    return this.queue.run('write', () => this.tracked(table, async () => {
+    return this.run('write', (signal) => this.tracked(table, async () => {
       // exec() sends the already-encoded lines as the body (insert() would insist on re-encoding
       // objects for a JSON format); the statement names only Tollgate's own identifiers.
       const result = await this.client.exec({
         query: `INSERT INTO ${target} (${columnList}) FORMAT ${INSERT_FORMAT}`,
         values: Readable.from(chunks, { objectMode: false }),
+        ...(signal === undefined ? {} : { abort_signal: signal }),
       });
       result.stream.resume();
       await finished(result.stream);
-    }));
+    }), this.insertTimeoutMs);
   }
 
-  async ping(): Promise<boolean> {
+  async ping(timeoutMs = 2_000): Promise<boolean> {
+    // In-process chDB that is slow to answer is busy, not out of reach: it gets no deadline.
+    if (this.kind === 'embedded') return this.queue.run('read', () => this.client.ping()).then((r) => r.success, () => false);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
     try {
-      return (await this.queue.run('read', () => this.client.ping())).success;
-    } catch {
-      return false;
+      const answered = this.queue.run('read', () => this.client.ping()).then((r) => r.success, () => false);
+      const ok = await Promise.race([answered, late]);
+      if (ok) this.tracker.answered();
+      else this.markDown(new StoreUnavailableError(`the store did not answer a ping within ${timeoutMs} ms`));
+      return ok;
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  health(): StoreHealth {
+    return this.tracker.current();
   }
 
   queueDepth(): ReturnType<StatementQueue['depth']> {
@@ -186,6 +291,8 @@ class ClickHouseStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    if (this.probe !== undefined) clearInterval(this.probe);
     await this.queue.idle();
     // Nothing runs now: every insert returned, so the next start has nothing to repair.
     this.watermark?.markClean();

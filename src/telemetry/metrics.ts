@@ -24,6 +24,17 @@ export interface TollgateMetrics {
   observeLateEvents(events: number, foundBy: 'live' | 'reconcile'): void;
   /** Bytes the SLO engine's recorded minutes take in memory. */
   watchRecordedMinutes(bytes: () => number): void;
+  /** Who holds the evaluator lease, sampled at scrape time. */
+  watchLease(status: () => LeaseProbe): void;
+  /** Whether the store answers (store health, sampled at scrape time). */
+  watchStore(isUp: () => boolean): void;
+}
+
+/** What /metrics says about the evaluator lease (lease/'s status, narrowed). */
+export interface LeaseProbe {
+  holder: string | null;
+  isHolder: boolean;
+  term: number;
 }
 
 export function createTollgateMetrics(): TollgateMetrics {
@@ -124,6 +135,45 @@ export function createTollgateMetrics(): TollgateMetrics {
     },
   });
 
+  let storeUp: (() => boolean) | undefined;
+  new Gauge({
+    name: 'tollgate_store_up',
+    help: 'Whether the store (ClickHouse) answered its latest statements (1), or could not be reached (0): exports are refused and reads answer 503 meanwhile.',
+    registers: [registry],
+    collect() {
+      if (storeUp !== undefined) this.set(storeUp() ? 1 : 0);
+    },
+  });
+  let lease: (() => LeaseProbe) | undefined;
+  new Gauge({
+    name: 'tollgate_lease_is_holder',
+    help: 'Whether this process holds the evaluator lease (1): it records SLO minutes, evaluates and sends alerts, and writes its own metrics.',
+    registers: [registry],
+    collect() {
+      if (lease !== undefined) this.set(lease().isHolder ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'tollgate_lease_holder',
+    help: 'The evaluator lease holder as this process last read it (one series, value 1; none while it is being claimed).',
+    labelNames: ['holder'] as const,
+    registers: [registry],
+    collect() {
+      if (lease === undefined) return;
+      this.reset();
+      const { holder } = lease();
+      if (holder !== null) this.set({ holder }, 1);
+    },
+  });
+  new Gauge({
+    name: 'tollgate_lease_term',
+    help: 'The evaluator lease term as last read: it grows by one at every change of holder.',
+    registers: [registry],
+    collect() {
+      if (lease !== undefined) this.set(lease().term);
+    },
+  });
+
   return {
     registry,
     ingest: {
@@ -150,6 +200,12 @@ export function createTollgateMetrics(): TollgateMetrics {
     },
     watchRecordedMinutes(bytes) {
       recordedBytes = bytes;
+    },
+    watchLease(status) {
+      lease = status;
+    },
+    watchStore(isUp) {
+      storeUp = isUp;
     },
   };
 }

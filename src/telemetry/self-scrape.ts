@@ -204,10 +204,13 @@ export interface SelfScrapeOptions {
   now?: () => number;
   /** @default the process start: when the counters started counting. */
   startMs?: number;
+  /** Whether this process writes snapshots now (among replicas, the lease holder only). @default always */
+  isEnabled?: () => boolean;
 }
 
 export function startSelfScrape({
   registry, writer, intervalMs = DEFAULT_SELF_SCRAPE_INTERVAL_MS, serviceVersion, log, now = Date.now, startMs = performance.timeOrigin,
+  isEnabled = () => true,
 }: SelfScrapeOptions): SelfScrape {
   let inFlight: Promise<number> | undefined;
 
@@ -232,7 +235,7 @@ export function startSelfScrape({
   // A snapshot still being inserted (a slow store) is not joined by another: the next tick retries.
   const timer = intervalMs > 0
     ? setInterval(() => {
-      if (inFlight !== undefined) return;
+      if (inFlight !== undefined || !isEnabled()) return;
       scrapeNow().catch((err: unknown) => log.warn({ err }, 'self-scrape not stored; the next one will be'));
     }, intervalMs)
     : undefined;

@@ -33,10 +33,11 @@ export interface RunningAlertmanager {
 }
 
 
-export async function startAlertmanager(): Promise<RunningAlertmanager> {
+/** `config`: alertmanager.yml to run with (e.g. a webhook receiver that counts notifications); default: one `null` receiver. */
+export async function startAlertmanager({ config = CONFIG }: { config?: string } = {}): Promise<RunningAlertmanager> {
   const binary = requireBinary(BINARY);
   const dir = mkdtempSync(path.join(tmpdir(), 'tollgate-alertmanager-'));
-  writeFileSync(path.join(dir, 'alertmanager.yml'), CONFIG);
+  writeFileSync(path.join(dir, 'alertmanager.yml'), config);
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const { stop } = await startDaemon({

@@ -2,6 +2,12 @@
  * Starting a real Tollgate for tests: in-process on port 0 with its own chDB directory, or as a
  * child process (`node --import tsx src/main.ts`) when a test must kill or signal it.
  * chDB allows one data directory per process; vitest runs each test file in its own fork.
+ *
+ * With TOLLGATE_TEST_STORE=server (the vitest project `server`), an in-process Tollgate stores
+ * through ClickHouse's HTTP interface instead: its own test ClickHouse server
+ * (test/helpers/clickhouse-http) on the same data directory, CLICKHOUSE_URL pointing at it, so
+ * the same test file exercises server mode (`startInProcess` on an existing directory reopens the
+ * same server data, as a restart does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { startTollgate, type RunningTollgate } from '../../src/server.js';
+import { startClickHouseHttpServer, type ClickHouseHttpServer } from './clickhouse-http/index.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -38,8 +45,13 @@ export function testEnv(dataDir: string, extra: Record<string, string> = {}): Re
   };
 }
 
+/** Whether in-process Tollgates store through a test ClickHouse server (the `server` vitest project). */
+export const serverModeTests = (): boolean => process.env['TOLLGATE_TEST_STORE'] === 'server';
+
 export interface InProcessTollgate extends RunningTollgate {
   dataDir: string;
+  /** The test ClickHouse server in server mode (TOLLGATE_TEST_STORE=server); undefined on chDB in-process. */
+  clickhouse: ClickHouseHttpServer | undefined;
   otlpHttpUrl: string;
   otlpGrpcUrl: string;
   apiUrl: string;
@@ -48,16 +60,33 @@ export interface InProcessTollgate extends RunningTollgate {
 
 /** `dataDir`: start on an existing data directory (a restart); removed by cleanup all the same. */
 export async function startInProcess(extra: Record<string, string> = {}, dataDir = tempDir()): Promise<InProcessTollgate> {
-  const config = loadConfig(testEnv(dataDir, extra), REPO_ROOT);
-  const running = await startTollgate(config, pino({ level: config.logLevel }));
+  const clickhouse = serverModeTests() && extra['CLICKHOUSE_URL'] === undefined
+    ? await startClickHouseHttpServer({ dataDir: path.join(dataDir, 'clickhouse-server') })
+    : undefined;
+  const server: Record<string, string> = clickhouse === undefined ? {} : { CLICKHOUSE_URL: clickhouse.url, CLICKHOUSE_DATABASE: 'tollgate' };
+  const config = loadConfig(testEnv(dataDir, { ...server, ...extra }), REPO_ROOT);
+  let running: RunningTollgate;
+  try {
+    running = await startTollgate(config, pino({ level: config.logLevel }));
+  } catch (e) {
+    await clickhouse?.stop();
+    throw e;
+  }
   return {
     ...running,
     dataDir,
+    clickhouse,
     otlpHttpUrl: `http://127.0.0.1:${running.ports.otlpHttp}`,
     otlpGrpcUrl: `http://127.0.0.1:${running.ports.otlpGrpc}`,
     apiUrl: `http://127.0.0.1:${running.ports.http}`,
+    // The test server goes with the Tollgate that started it, so a restart on the same directory can start it again.
+    async stop() {
+      await running.stop();
+      await clickhouse?.stop();
+    },
     async cleanup() {
       await running.stop();
+      await clickhouse?.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
