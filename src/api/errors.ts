@@ -130,7 +130,8 @@ export function mapError(err: unknown): MappedError {
       return { status: 422, message: `the query needs more than the store allows: ${firstLine(err)}`, expected: true };
     case 'timeout':
     case 'unavailable':
-      return { status: 503, message: `the store (ClickHouse) is unavailable; retry later: ${firstLine(err)}`, expected: true, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS };
+      // Not the store's own words: they quote the statement.
+      return { status: 503, message: 'the store is unavailable; retry later', expected: true, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS };
     case 'failed':
     case undefined:
       return { status: 500, message: 'internal error', expected: false };

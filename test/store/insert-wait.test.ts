@@ -100,8 +100,10 @@ describe('OTLP export against a store that stopped answering in time', () => {
       const waited = performance.now() - started;
       expect(res.status).toBe(503);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      // Refused at the first deadline: the store's own for inserts on a server (TOLLGATE_INSERT_TIMEOUT_MS, 5 s),
+      // else the batch writer's (7 s); either way before the exporters' 10 s, and not at once.
       expect(waited).toBeLessThan(9_000);
-      expect(waited).toBeGreaterThan(6_000);
+      expect(waited).toBeGreaterThan(4_500);
     } finally {
       await ch.setDelayMs(0);
     }
