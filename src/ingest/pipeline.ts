@@ -5,9 +5,9 @@
  * insert holding its rows returned. Transports map the outcome to HTTP or gRPC.
  *
  * Memory and the event loop: exports are decoded one at a time, in the order they were admitted,
- * a piece at a time with a turn of the event loop between pieces, so decoded objects and rows
- * exist for one piece only (a few MB) and no request holds the loop for long (whole 70,000-span
- * requests held it for ~1 s each). What an export keeps until its inserts return is the encoded
+ * a piece at a time, giving the event loop a turn every SLICE_MS, so decoded objects and rows
+ * exist for one piece only (about a megabyte) and no request holds the loop for long (whole
+ * 70,000-span requests held it for ~1 s each). What an export keeps until its inserts return is the encoded
  * text, which admission counts: estimated before decoding, measured piece by piece, and given back
  * as each piece's insert returns.
  *
