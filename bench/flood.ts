@@ -395,12 +395,14 @@ for (const flood of selected) {
   try {
     await sleep(1_000);
     const idleRss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${tg.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+    const loadBefore = os.loadavg()[0]!;
     const watcher = watch(tg);
     const started = Date.now();
     const result = await flood.run(tg, started + FLOOD_SECONDS * 1000);
     const seconds = (Date.now() - started) / 1000;
     const w = await watcher.stop();
     console.log(`\n${flood.name}: ${flood.what}`);
+    console.log(`  machine load average (1 min, ${os.cpus().length} cores): ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after`);
     console.log(`  Tollgate RSS: idle ${idleRss.toFixed(0)} MiB, peak ${w.peakRssMiB.toFixed(0)} MiB`);
     console.log(`  /healthz: p50 ${ms(quantile(w.healthMs, 0.5))}, p99 ${ms(quantile(w.healthMs, 0.99))}, max ${ms(quantile(w.healthMs, 1))}, ${w.healthMs.length} probes, ${w.healthFailures} not 200`);
     console.log(`  event loop delay (Tollgate): longest ${ms(w.loopMaxMs)}, worst 1-s p99 ${ms(w.loopP99Ms)}`);

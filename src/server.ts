@@ -263,6 +263,11 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
         // Exports arriving on connections already open are answered 503 with Retry-After and
         // `Connection: close`; those in flight (mid-upload included) finish and are answered.
         inFlight.drain();
+        // Closing a listener resets the connections the kernel accepted that Node has not read yet,
+        // and closing idle connections resets those whose request has not been parsed yet: both
+        // happened to half-sent uploads on a loaded machine. For a moment more, read them and
+        // answer what they send (503 for new exports, with `Connection: close`).
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_GRACE_MS));
         const httpClosed = Promise.all([closeServer(otlpHttpServer), closeServer(apiServer)]);
         const grpcClosed = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
         await engine?.stop();
@@ -304,6 +309,9 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
 function limitHeapGrowth(): void {
   v8.setFlagsFromString('--heap-growing-percent=100');
 }
+
+/** How long a shutdown keeps listening after it began refusing new exports. */
+const ACCEPT_GRACE_MS = 1_000;
 
 /** How long a shutdown waits for exports in flight to be answered (main.ts ends the process at 30 s). */
 const DRAIN_LIMIT_MS = 20_000;

@@ -8,9 +8,12 @@
  * until the inserts holding that text return. Decoding runs a piece at a time, one request at a
  * time, so the decoded objects and rows are a small constant, not a per-request cost.
  *
- * Time: a request is admitted only if the work queued before it drains, at the rate it has been
+ * Time: a request is admitted only if the work queued ahead of it drains, at the rate it has been
  * draining, within the class's wait: answering 429 at once beats answering 200 after the exporter
- * gave up (OTel exporters wait 10 s). Work is counted in insert text (estimated, as above), which
+ * gave up (OTel exporters wait 10 s). Its own work is not counted against it: a request that takes
+ * longer than the wait on its own (70,000 spans on a busy machine) would otherwise be admitted only
+ * into an empty budget, which bodies being read keep from ever being empty under a flood, and never
+ * be stored at all. Work is counted in insert text (estimated, as above), which
  * follows the rows to decode and insert more closely than wire bytes do: a span without attributes
  * takes 73 bytes on the wire, one with fifteen 530, and both a row.
  *
@@ -36,17 +39,18 @@ export interface AdmissionInput {
   /** What this request would hold in all, if admitted. */
   requestBytes: number;
   limitBytes: number;
-  /** When this request would be answered if admitted now, as far as the drain rate tells. */
+  /** How long the work queued ahead of this request takes to drain, as far as the drain rate tells. */
   waitMs: number;
   maxWaitMs: number;
 }
 
 /**
- * The share of a gRPC call's remaining deadline its predicted wait may take. At 1.0 (minus half a
- * second) calls admitted on a too-hopeful rate missed their deadline; at 0.5, 32 clients of
- * 2,000-span exports were refused now and then though answered in 3.7 s at most.
+ * The share of a gRPC call's remaining deadline the work ahead of it may take. Its own decoding and
+ * inserts come after, and the pipeline refuses a call whose turn comes within 2 s of its deadline;
+ * at 0.6, 32 clients of 2,000-span exports on a busy machine had half their calls refused though
+ * every admitted one was answered within 6.4 s of its 10.
  */
-export const GRPC_DEADLINE_SHARE = 0.6;
+export const GRPC_DEADLINE_SHARE = 0.8;
 
 /** How long a refused client should wait: long enough for a batch or two to drain. */
 export const QUEUE_FULL_RETRY_AFTER_SECONDS = 1;
@@ -133,7 +137,7 @@ export function createIngestBudget({ softLimitBytes, hardLimitBytes, maxWaitMs =
         decideAdmission({
           inUseBytes: inUse - held,
           requestBytes: held + bytes,
-          waitMs: drain.waitMs(workBytes),
+          waitMs: drain.aheadMs(queued),
           ...limitsOf(cls, deadlineMs),
         });
       return {
@@ -201,16 +205,17 @@ export interface DrainRate {
   done(bytes: number, processed: boolean): void;
   queuedBytes(): number;
   bytesPerMs(): number;
-  /** How long `bytes` more would wait behind what is queued. */
-  waitMs(bytes: number): number;
+  /** How long the queued work other than `ownBytes` (what the asking request queued already) takes to drain. */
+  aheadMs(ownBytes: number): number;
 }
 
 /**
- * Before anything was measured: 8 MB/s of insert text, about 30,000 spans a second, at the low end
- * of what two cores drained under floods (measured 6–10 MB/s), so the first seconds of a flood admit
- * too little rather than too much; the first busy second replaces it.
+ * Before anything was measured: 4 MB/s of insert text, about 15,000 spans a second, half of the
+ * low end of what two quiet cores drained under floods (measured 6–10 MB/s; 1–2 MB/s when other
+ * processes took the cores), so the first second of a flood admits too little rather than too much;
+ * the first busy second replaces it.
  */
-const INITIAL_BYTES_PER_MS = 8_000;
+const INITIAL_BYTES_PER_MS = 4_000;
 const WINDOW_BUSY_MS = 1_000;
 
 export function createDrainRate(now: () => number = Date.now): DrainRate {
@@ -219,31 +224,36 @@ export function createDrainRate(now: () => number = Date.now): DrainRate {
   let windowBytes = 0;
   let windowBusyMs = 0;
   let lastEventAt = now();
-  const tick = (): void => {
+  /** Counts the time since the last event as busy if work was queued meanwhile. */
+  const accrue = (): void => {
     const t = now();
     if (queued > 0) windowBusyMs += t - lastEventAt;
     lastEventAt = t;
-    if (windowBusyMs >= WINDOW_BUSY_MS) {
-      rate = Math.max(1, (rate + windowBytes / windowBusyMs) / 2);
-      windowBytes = 0;
-      windowBusyMs = 0;
-    }
+  };
+  const closeWindow = (): void => {
+    if (windowBusyMs < WINDOW_BUSY_MS) return;
+    rate = Math.max(1, (rate + windowBytes / windowBusyMs) / 2);
+    windowBytes = 0;
+    windowBusyMs = 0;
   };
   return {
     enqueue(bytes) {
-      tick();
+      accrue();
       queued += bytes;
     },
     done(bytes, processed) {
-      tick();
-      queued = Math.max(0, queued - bytes);
+      accrue();
+      // Work answered now was worked on during the busy time just counted: same window.
       if (processed) windowBytes += bytes;
+      queued = Math.max(0, queued - bytes);
+      closeWindow();
     },
     queuedBytes: () => queued,
     bytesPerMs: () => rate,
-    waitMs(bytes) {
-      tick();
-      return (queued + bytes) / rate;
+    aheadMs(ownBytes) {
+      accrue();
+      closeWindow();
+      return Math.max(0, queued - ownBytes) / rate;
     },
   };
 }

@@ -200,10 +200,14 @@ async function handleExport(
       return;
     }
     // grpc-js keeps `call.request` until the call ends, so the message stays held (and counted) until answered.
+    const deadline = call.getDeadline();
+    const deadlineMs = deadline instanceof Date ? deadline.getTime() : Number.isFinite(deadline) ? deadline : undefined;
     const outcome = await opts.pipeline.export({
       signal, encoding: 'protobuf', body: { bytes: call.request }, transport: 'grpc', reservation, reservedTextBytes: textBytes,
+      // Decoding that starts less than this before the call's deadline ends after it: refused instead.
+      giveUpAt: deadlineMs === undefined ? undefined : deadlineMs - GRPC_GIVE_UP_BEFORE_DEADLINE_MS,
     });
-    opts.observer.outcome(signal, 'grpc', outcome.status);
+    opts.observer.outcome(signal, 'grpc', outcome.status === 'too_late' ? 'queue_full' : outcome.status);
     switch (outcome.status) {
       case 'stored':
         callback(null, Buffer.from(encodeExportResponse(signal, 'protobuf', outcome.rejectedItems, outcome.rejectionMessage)));
@@ -217,6 +221,9 @@ async function handleExport(
       case 'shutting_down':
         fail(callback, grpc.status.UNAVAILABLE, 'Tollgate is shutting down, retry later', outcome.retryAfterSeconds);
         return;
+      case 'too_late':
+        fail(callback, grpc.status.RESOURCE_EXHAUSTED, 'ingest queue is full, retry later', outcome.retryAfterSeconds);
+        return;
     }
   } catch (e) {
     fail(callback, grpc.status.INTERNAL, e instanceof Error ? e.message : String(e));
@@ -224,6 +231,8 @@ async function handleExport(
     reservation.release();
   }
 }
+
+const GRPC_GIVE_UP_BEFORE_DEADLINE_MS = 2_000;
 
 /** The size a message arriving is expected to have: the running average of recent ones. */
 interface SizeAverage {

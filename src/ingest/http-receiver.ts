@@ -58,6 +58,12 @@ export interface HttpReceiverOptions {
  */
 export const REFUSAL_DELAY_MS = 500;
 
+/**
+ * An export whose turn to be decoded comes later than this after it started is refused (429)
+ * instead: decoding and inserting it would take its answer past the exporters' 10 s timeout.
+ */
+const GIVE_UP_AFTER_MS = 6_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Outcome = Parameters<IngestObserver['outcome']>[2];
@@ -192,7 +198,9 @@ async function handleExport(c: Context, signal: Signal, opts: HttpReceiverOption
     const outcome = await opts.pipeline.export({
       signal, encoding, body, transport: 'http', reservation, reservedTextBytes: textBytes,
       onDecoded: () => reservation.adjust(-inputBytes),
+      giveUpAt: deadline - opts.readTimeoutMs + GIVE_UP_AFTER_MS,
     });
+    if (outcome.status === 'too_late') return queueFull(outcome.retryAfterSeconds);
     opts.observer.outcome(signal, 'http', outcome.status);
     return exportResponse(signal, encoding, outcome, headersFor);
   } finally {
@@ -204,7 +212,7 @@ const EMPTY = new Uint8Array(0);
 const ADMITTED: Admission = { admitted: true };
 const REFUSED_WHILE_DRAINING: Admission = { admitted: false, reason: 'queue_full', retryAfterSeconds: STORE_FAILURE_RETRY_AFTER_SECONDS };
 
-function exportResponse(signal: Signal, encoding: Encoding, outcome: ExportOutcome, headersFor: (retryAfterSeconds?: number) => Record<string, string>): Response {
+function exportResponse(signal: Signal, encoding: Encoding, outcome: Exclude<ExportOutcome, { status: 'too_late' }>, headersFor: (retryAfterSeconds?: number) => Record<string, string>): Response {
   switch (outcome.status) {
     case 'stored':
       return new Response(asBody(encodeExportResponse(signal, encoding, outcome.rejectedItems, outcome.rejectionMessage)), { status: 200, headers: headersFor() });

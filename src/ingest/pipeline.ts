@@ -5,9 +5,9 @@
  * insert holding its rows returned. Transports map the outcome to HTTP or gRPC.
  *
  * Memory and the event loop: exports are decoded one at a time, in the order they were admitted,
- * a piece at a time with a turn of the event loop between pieces, so decoded objects and rows
- * exist for one piece only (a few MB) and no request holds the loop for long (whole 70,000-span
- * requests held it for ~1 s each). What an export keeps until its inserts return is the encoded
+ * a piece at a time, giving the event loop a turn every SLICE_MS, so decoded objects and rows
+ * exist for one piece only (about a megabyte) and no request holds the loop for long (whole
+ * 70,000-span requests held it for ~1 s each). What an export keeps until its inserts return is the encoded
  * text, which admission counts: estimated before decoding, measured piece by piece, and given back
  * as each piece's insert returns.
  *
@@ -17,7 +17,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { encodeRows, type BatchWriter, type EncodedRows, type RowBatch, type WriteResult } from '../store/index.js';
 import { decodeExport, OtlpDecodeError, type DecodedExport, type Encoding, type Signal } from './decode/index.js';
-import type { Reservation } from './admission.js';
+import { QUEUE_FULL_RETRY_AFTER_SECONDS, type Reservation } from './admission.js';
 import { splitExport } from './split.js';
 
 export type Transport = 'http' | 'grpc';
@@ -26,7 +26,9 @@ export type ExportOutcome =
   | { status: 'stored'; acceptedItems: number; rejectedItems: number; rejectionMessage: string }
   | { status: 'invalid'; message: string }
   | { status: 'failed'; message: string; retryAfterSeconds: number }
-  | { status: 'shutting_down'; retryAfterSeconds: number };
+  | { status: 'shutting_down'; retryAfterSeconds: number }
+  /** Its turn to be decoded came after `giveUpAt`: refused as if the queue had been full, without decoding it. */
+  | { status: 'too_late'; retryAfterSeconds: number };
 
 export interface IngestObserver {
   decoded(signal: Signal, transport: Transport, decoded: Pick<DecodedExport, 'acceptedItems' | 'rejectedItems'>): void;
@@ -55,6 +57,13 @@ export interface ExportRequest {
   reservedTextBytes: number;
   /** Called once every piece is decoded: the body's bytes are garbage from then on. */
   onDecoded?: () => void;
+  /**
+   * Date.now() time after which decoding is pointless: the answer could no longer reach the client
+   * in time. Admission predicts waits from the recent drain rate; when the machine suddenly slows
+   * down (other processes taking the cores), exports admitted on the older rate are refused here
+   * instead of being answered after their client gave up, and the queue catches up.
+   */
+  giveUpAt?: number;
 }
 
 export interface IngestPipeline {
@@ -99,19 +108,23 @@ export function createIngestPipeline({ writer, observer, onStoreError, tally, no
       return Math.ceil(inputBytes * ratioOf(signal, encoding));
     },
 
-    async export({ signal, encoding, body, transport, reservation, reservedTextBytes, onDecoded }) {
+    async export({ signal, encoding, body, transport, reservation, reservedTextBytes, onDecoded, giveUpAt }) {
       if (!accepting) return { status: 'shutting_down', retryAfterSeconds: STORE_FAILURE_RETRY_AFTER_SECONDS };
       const inputBytes = body.bytes?.byteLength ?? 0;
-      let decoded: DecodedPieces;
+      let decoded: DecodedPieces | 'too_late';
       try {
-        decoded = await decodeLane.run(() => decodeInPieces(signal, encoding, body, { receivedAtNs: BigInt(now()) * 1_000_000n }, tally, slice));
+        decoded = await decodeLane.run(async (): Promise<DecodedPieces | 'too_late'> => {
+          if (giveUpAt !== undefined && Date.now() > giveUpAt) return 'too_late';
+          reservation.processed(); // worked on from here, so its work counts for the drain rate
+          return decodeInPieces(signal, encoding, body, { receivedAtNs: BigInt(now()) * 1_000_000n }, tally, slice);
+        });
       } catch (e) {
         if (e instanceof OtlpDecodeError) return { status: 'invalid', message: e.message };
         throw e;
       } finally {
-        reservation.processed();
         onDecoded?.();
       }
+      if (decoded === 'too_late') return { status: 'too_late', retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS };
       // The estimate becomes the measurement; later estimates of this kind lean on it.
       reservation.adjust(decoded.textBytes - reservedTextBytes);
       if (inputBytes > 0) {
@@ -182,10 +195,11 @@ interface LiveTally {
  * How long decoding runs before the event loop gets a turn. A turn after every piece starved
  * decoding under floods: each turn also reads every busy socket (120 uploading clients), so
  * decoding got one ~5 ms piece per ~40 ms turn. At 30 ms, /healthz took up to 0.5 s under the
- * same flood; at 15 ms, under 0.2 s with the same throughput. The slice spans exports: the lane
+ * same flood; at 15 ms, under 0.2 s with the same throughput; 10 ms keeps that margin when other
+ * processes take most of the cores and every slice stretches. The slice spans exports: the lane
  * starts the next export in a microtask, which is no turn for the event loop.
  */
-const SLICE_MS = 15;
+const SLICE_MS = 10;
 
 /** Gives the event loop a turn once decoding has run SLICE_MS since the last one. */
 function createSlicer(): () => Promise<void> {

@@ -203,15 +203,23 @@ class FieldScanner {
         this.advance(4);
         break;
       case WireType.StartGroup: {
-        // Deprecated groups: skipped field by field to their matching end.
-        for (;;) {
+        // Deprecated groups, skipped field by field to their matching end. Without recursion: a
+        // body of nested groups is as deep as its bytes allow, far past any JavaScript stack.
+        const open = [fieldNo];
+        while (open.length > 0) {
           if (this.pos >= this.buf.byteLength) this.fail('premature EOF');
           const tag = this.varint();
-          if ((tag & 7) === WireType.EndGroup) {
-            if (tag >>> 3 !== fieldNo) this.fail('invalid end group tag');
-            break;
+          const inner = tag >>> 3;
+          switch (tag & 7) {
+            case WireType.StartGroup:
+              open.push(inner);
+              break;
+            case WireType.EndGroup:
+              if (open.pop() !== inner) this.fail('invalid end group tag');
+              break;
+            default:
+              this.skipValue(tag & 7, inner);
           }
-          this.skipValue(tag & 7, tag >>> 3);
         }
         break;
       }

@@ -77,6 +77,7 @@ describe('SIGTERM with a full queue and uploads half sent', () => {
       const exit = await tg.exited;
 
       // Every upload was answered: stored, refused while the queue was full, or told Tollgate is stopping.
+      console.log(`half-sent uploads answered: ${answers.map((a) => (a.error === undefined ? a.status : `${a.status} (${a.error})`)).join(', ')}`);
       expect(answers.filter((a) => a.status !== 200 && a.status !== 429 && a.status !== 503)).toEqual([]);
       for (const a of answers) if (a.status !== 200) expect(Number(a.retryAfter)).toBeGreaterThanOrEqual(1);
       expect(exit).toEqual({ code: 0, signal: null });

@@ -95,6 +95,25 @@ describe('splitExport', () => {
     expect(() => [...splitExport('traces', 'protobuf', cut, 4096)]).toThrow(/malformed protobuf opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest/);
   });
 
+  it('skips 200,000 nested groups in a field it does not split without running out of stack', () => {
+    // resource_spans (field 1) holding a group (field 9) nested 200,000 times: as deep as its bytes allow.
+    const depth = 200_000;
+    const groups = Buffer.concat([Buffer.alloc(depth, (9 << 3) | 3), Buffer.alloc(depth, (9 << 3) | 4)]);
+    const length = [];
+    for (let v = groups.length; ; v >>>= 7) {
+      if (v <= 0x7f) {
+        length.push(v);
+        break;
+      }
+      length.push((v & 0x7f) | 0x80);
+    }
+    const body = Buffer.concat([Buffer.from([0x0a, ...length]), groups]);
+    const pieces = [...splitExport('traces', 'protobuf', body, 4096)];
+    expect(pieces).toHaveLength(1);
+    // The decoder refuses it with its own reason: a client error, not a crash.
+    expect(() => decodeExport('traces', 'protobuf', pieces[0]!, RECEIVED)).toThrow(OtlpDecodeError);
+  });
+
   it('passes a resource without spans on, so its fields are still decoded and checked', () => {
     const body = toBinary(ExportTraceServiceRequestSchema, create(ExportTraceServiceRequestSchema, {
       resourceSpans: [
