@@ -40,6 +40,8 @@ const data = await prepareGateData(SPANS, 'tollgate-bench-gate-');
 const { loadSeconds, sizes } = data;
 
 const tollgate = await spawnTollgate(testEnv(data.dataDir, { TOLLGATE_SLO_DIR: data.sloDir }));
+// A bench that fails half-way must not leave Tollgate running.
+process.on('exit', () => tollgate.child.kill('SIGKILL'));
 const apiUrl = `http://127.0.0.1:${tollgate.ports.http}`;
 const otlpUrl = `http://127.0.0.1:${tollgate.ports.otlpHttp}`;
 

@@ -41,6 +41,8 @@ const STEP_SECONDS = 60;
 
 const data = await prepareGateData(SPANS, 'tollgate-bench-mixed-');
 const tollgate = await spawnTollgate(testEnv(data.dataDir, { TOLLGATE_SLO_DIR: data.sloDir }));
+// A bench that fails half-way must not leave Tollgate running.
+process.on('exit', () => tollgate.child.kill('SIGKILL'));
 const apiUrl = `http://127.0.0.1:${tollgate.ports.http}`;
 const otlpUrl = `http://127.0.0.1:${tollgate.ports.otlpHttp}`;
 const recordSeconds = await waitRecorded(apiUrl);
