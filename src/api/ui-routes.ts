@@ -15,7 +15,7 @@ import type { TokenVerifier } from '../auth/index.js';
 import type { SloEngine, SloRegistry } from '../engine/index.js';
 import type { DecisionLog, StoredDecision } from '../gate/index.js';
 import { budgetOf, planWindows } from '../slo/evaluate/index.js';
-import { PAGES, pageShell, seriesPlan, sloSeries, staticAssets, vendorAssets, type Asset, type AssetSource, type PageName } from '../ui/index.js';
+import { exclusionBands, PAGES, pageShell, seriesPlan, sloSeries, staticAssets, vendorAssets, type Asset, type AssetSource, type PageName } from '../ui/index.js';
 import { requireScope } from './auth.js';
 
 /**
@@ -87,7 +87,8 @@ export function createUiRoutes({ decisions, tokens, registry, engine, now = Date
         note: 'this SLO is evaluated by its own queries at each evaluation, not recorded by the minute, so it has no charts',
       });
     }
-    return c.json({ ...base, ...sloSeries(series, recorded.ledger, recorded.environment, base.error_budget_fraction) });
+    const excluded = exclusionBands(engine.reader.adjustmentsOf?.(slo) ?? [], periodWindow.startSeconds, series.endSeconds);
+    return c.json({ ...base, ...sloSeries(series, recorded.ledger, recorded.environment, base.error_budget_fraction), excluded });
   });
 
   app.get('/ui/api/decisions', readScope, async (c) => {

@@ -6,6 +6,7 @@
 export { createSloEngine } from './engine.js';
 export type { EngineOptions, EvaluatedSlo, SeenSource, SloEngine, SloEvaluation, SloReader, AlertTransitionListener } from './engine.js';
 export type { RecordingStatus } from './recorder.js';
+export type { AdjustmentInPeriod } from './exclusions.js';
 export { openSloRegistry } from './slo-registry.js';
 export type { LoadedSlos, SloRegistry } from './slo-registry.js';
 export { promqlSliOverRange, type PromqlEnv } from './promql-sli.js';

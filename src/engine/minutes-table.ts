@@ -25,6 +25,8 @@ export interface MinutesTable {
   load(key: VersionKey, hoursFrom: number, minutesFrom: number): Promise<{ minutes: MinuteRecord[]; hours: MinuteRecord[] }>;
   /** Minutes of [fromMinute, toMinute] (old series points the ledger no longer holds by the minute). */
   loadMinutes(key: VersionKey, fromMinute: number, toMinute: number): Promise<MinuteRecord[]>;
+  /** Minutes of whole hours (unix seconds of their starts): the edges of budget adjustments older than the ledger's minutes. */
+  loadHours(key: VersionKey, hours: readonly number[]): Promise<MinuteRecord[]>;
   /** Rows recorded after `afterMs` (another replica's recordings), for these versions. */
   loadRecordedSince(keys: readonly VersionKey[], afterMs: number): Promise<Array<VersionKey & { record: MinuteRecord; recordedAtMs: number }>>;
   progress(): Promise<Map<string, Omit<RecordingProgress, 'neededFrom'>>>;
@@ -80,6 +82,19 @@ export function createMinutesTable(store: TableStore): MinutesTable {
          WHERE Slo = {slo:String} AND Version = {version:String}
            AND Minute >= toDateTime({from:UInt32}) AND Minute <= toDateTime({to:UInt32})`,
         { slo: key.slo, version: key.version, from: fromMinute, to: toMinute },
+      );
+      return rows.map(toRecord);
+    },
+
+    async loadHours(key, hours) {
+      if (hours.length === 0) return [];
+      const rows = await store.query<Row>(
+        `SELECT toUInt32(Minute) AS m, Environment, ConfigHash, Total AS t, Bad AS b
+         FROM tollgate_slo_minutes FINAL
+         WHERE Slo = {slo:String} AND Version = {version:String}
+           AND Minute >= toDateTime({from:UInt32}) AND Minute < toDateTime({to:UInt32})
+           AND toUInt32(toStartOfHour(Minute)) IN {hours:Array(UInt32)}`,
+        { slo: key.slo, version: key.version, from: Math.min(...hours), to: Math.max(...hours) + 3_600, hours: [...hours] },
       );
       return rows.map(toRecord);
     },

@@ -1,13 +1,15 @@
 /**
  * @module slo/spec
- * SLO and GatePolicy files (and Sloth's and OpenSLO's SLO files): schemas, the YAML loader with positions,
+ * SLO, GatePolicy and BudgetAdjustment files (and Sloth's and OpenSLO's SLO files): schemas, the YAML loader with positions,
  * directory loading and `tollgate validate`.
  */
 export type {
   Alerting,
   AlertWindow,
+  BudgetAdjustment,
   Budgeting,
   CompareSettings,
+  Exclusion,
   ForeignDocument,
   GatePolicy,
   LogBadCondition,
@@ -39,3 +41,4 @@ export { fillWindow } from './promql-template.js';
 export { SEVERITY_NUMBER } from './severity.js';
 export { SLO_DEFAULTS } from './slo-from-wire.js';
 export { GATE_POLICY_DEFAULTS } from './gate-policy-from-wire.js';
+export { MAX_EXCLUSION_SECONDS } from './wire-budget-adjustment.js';
