@@ -14,6 +14,8 @@ import { createSloRoutes } from './api/slo-routes.js';
 import { createGateRoutes } from './api/gate-routes.js';
 import { createCorrelateRoutes } from './api/correlate-routes.js';
 import { createUiRoutes } from './api/ui-routes.js';
+import { createBacktestRoutes } from './api/backtest-routes.js';
+import { createBacktestService } from './backtest/index.js';
 import { createPromRoutes } from './api/prom-routes.js';
 import { createSeriesCatalog } from './series/index.js';
 import { createQueryRunner } from './query/index.js';
@@ -150,6 +152,8 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       publicUrl: config.publicUrl,
     });
     api.route('/', createGateRoutes({ gate, decisions: decisionLog, tokens }));
+    // tollgate diff --url: a change to the SLO files replayed on this store's recorded minutes and decisions.
+    api.route('/', createBacktestRoutes({ backtest: createBacktestService({ store, decisions: decisionLog, causes: (hash, ranIn) => topCauses(store, hash, ranIn) }), tokens }));
     api.route('/', createCorrelateRoutes({ store, registry: slos, engine, tokens }));
     engine.start();
   }

@@ -11,3 +11,6 @@ export { openSloRegistry } from './slo-registry.js';
 export type { LoadedSlos, SloRegistry } from './slo-registry.js';
 export { promqlSliOverRange, type PromqlEnv } from './promql-sli.js';
 export type { LiveTally } from './live-feed.js';
+export { createMinutesTable, type MinutesTable, type RecordedSeries, type VersionKey } from './minutes-table.js';
+export { definitionVersion, isRecorded, newRecordedSlo, type RecordedSlo } from './recorded.js';
+export { countMinutes } from './minute-sources.js';

@@ -27,11 +27,25 @@ export interface MinutesTable {
   loadMinutes(key: VersionKey, fromMinute: number, toMinute: number): Promise<MinuteRecord[]>;
   /** Minutes of whole hours (unix seconds of their starts): the edges of budget adjustments older than the ledger's minutes. */
   loadHours(key: VersionKey, hours: readonly number[]): Promise<MinuteRecord[]>;
+  /**
+   * Every recorded minute of these versions in [fromMinute, toMinute], one entry per version and
+   * series with its minutes in order: `tollgate diff` replays periods from them.
+   */
+  loadSeries(keys: readonly VersionKey[], fromMinute: number, toMinute: number): Promise<RecordedSeries[]>;
   /** Rows recorded after `afterMs` (another replica's recordings), for these versions. */
   loadRecordedSince(keys: readonly VersionKey[], afterMs: number): Promise<Array<VersionKey & { record: MinuteRecord; recordedAtMs: number }>>;
   progress(): Promise<Map<string, Omit<RecordingProgress, 'neededFrom'>>>;
   /** One insert for every version's progress. */
   saveProgress(entries: ReadonlyArray<VersionKey & { progress: Omit<RecordingProgress, 'neededFrom'> }>, nowMs: number): Promise<void>;
+}
+
+export interface RecordedSeries extends VersionKey {
+  environment: string;
+  configHash: string;
+  /** Unix seconds, ascending, with the counts at the same index. */
+  minutes: number[];
+  totals: number[];
+  bads: number[];
 }
 
 export const versionKeyString = (k: VersionKey): string => `${k.slo}\u0000${k.version}`;
@@ -97,6 +111,26 @@ export function createMinutesTable(store: TableStore): MinutesTable {
         { slo: key.slo, version: key.version, from: Math.min(...hours), to: Math.max(...hours) + 3_600, hours: [...hours] },
       );
       return rows.map(toRecord);
+    },
+
+    async loadSeries(keys, fromMinute, toMinute) {
+      if (keys.length === 0) return [];
+      // One row per series with its minutes as arrays: a month of minutes of 100 SLOs is millions of
+      // (minute, total, bad) triples, which cost far less to read as three arrays than as rows.
+      const rows = await store.query<{ Slo: string; Version: string; Environment: string; ConfigHash: string; p: Array<[number | string, number | string, number | string]> }>(
+        `SELECT Slo, Version, Environment, ConfigHash, arraySort(x -> x.1, groupArray((toUInt32(Minute), Total, Bad))) AS p
+         FROM tollgate_slo_minutes FINAL
+         WHERE Slo IN {slos:Array(String)} AND Version IN {versions:Array(String)}
+           AND Minute >= toDateTime({from:UInt32}) AND Minute <= toDateTime({to:UInt32})
+         GROUP BY Slo, Version, Environment, ConfigHash`,
+        { slos: [...new Set(keys.map((k) => k.slo))], versions: [...new Set(keys.map((k) => k.version))], from: fromMinute, to: toMinute },
+      );
+      // Two SLOs with the same SLI share a version: keep only the pairs asked for.
+      const wanted = new Set(keys.map(versionKeyString));
+      return rows.filter((r) => wanted.has(versionKeyString({ slo: r.Slo, version: r.Version }))).map((r) => ({
+        slo: r.Slo, version: r.Version, environment: r.Environment, configHash: r.ConfigHash,
+        minutes: r.p.map((x) => Number(x[0])), totals: r.p.map((x) => Number(x[1])), bads: r.p.map((x) => Number(x[2])),
+      }));
     },
 
     async loadRecordedSince(keys, afterMs) {

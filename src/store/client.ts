@@ -44,16 +44,18 @@ export async function ensureServerDatabase(target: ClickHouseTarget, statements:
   }
 }
 
-export function openClickHouse(target: ClickHouseTarget): OpenedClient {
+/** `readOnly`: every statement runs with `readonly = 1` (the server refuses writes), and no directory is created. */
+export function openClickHouse(target: ClickHouseTarget, { readOnly = false }: { readOnly?: boolean } = {}): OpenedClient {
+  const settings = readOnly ? { ...CLIENT_SETTINGS, readonly: '1' as const } : CLIENT_SETTINGS;
   switch (target.kind) {
     case 'embedded': {
-      mkdirSync(target.path, { recursive: true });
+      if (!readOnly) mkdirSync(target.path, { recursive: true });
       const connection = createChdbConnection({ path: target.path });
       const client = createClient({
         // chdb ships its own copy of @clickhouse/client-common's types, so TypeScript sees two
         // nominally different `Connection` interfaces; chdb implements this exact contract.
         connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
-        clickhouse_settings: CLIENT_SETTINGS,
+        clickhouse_settings: settings,
       });
       return { client, database: 'default', maxConcurrentStatements: 1, cluster: undefined };
     }
@@ -63,7 +65,7 @@ export function openClickHouse(target: ClickHouseTarget): OpenedClient {
         username: target.username,
         password: target.password,
         database: target.database,
-        clickhouse_settings: CLIENT_SETTINGS,
+        clickhouse_settings: settings,
         request_timeout: 60_000,
         max_open_connections: 16,
       });

@@ -1,4 +1,4 @@
-export { openStore } from './store.js';
+export { openStore, openStoreReadOnly, StoreUnavailableError } from './store.js';
 export type { Store, QueryParams, OpenStoreResult, StatementObserver } from './store.js';
 export { createBatchWriter } from './batch-writer.js';
 export type { BatchWriter, RowBatch, EncodedRows, InsertBatch, InsertObservation, WriteResult } from './batch-writer.js';

@@ -3,6 +3,7 @@
  * The only code that talks to ClickHouse. Every statement goes through one queue (reads first);
  * every value goes in as a `{name:Type}` query parameter or through `insert()`.
  */
+import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -78,6 +79,47 @@ export async function openStore(target: ClickHouseTarget, onStatement?: Statemen
     await store.close();
     throw e;
   }
+}
+
+/** Thrown when a read-only store cannot be opened: no data there, or another process holds an embedded store. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/**
+ * The store for reading only (tools such as `tollgate diff`): no migrations, no retention changes,
+ * every statement under `readonly = 1`. An embedded store must exist already, and chDB lets one
+ * process open a data directory: while a Tollgate runs on it, this fails and the tool should ask
+ * that Tollgate instead.
+ */
+export async function openStoreReadOnly(target: ClickHouseTarget): Promise<Store> {
+  if (target.kind === 'embedded' && !existsSync(target.path)) {
+    throw new StoreUnavailableError(`no Tollgate store at ${target.path} (set TOLLGATE_DATA_DIR, or pass --url to ask a running Tollgate)`);
+  }
+  let opened: ReturnType<typeof openClickHouse>;
+  try {
+    opened = openClickHouse(target, { readOnly: true });
+  } catch (e) {
+    throw unavailable(target, e);
+  }
+  const form: SchemaForm = opened.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: opened.cluster };
+  const store = new ClickHouseStore(opened.client, opened.database, form, target.kind, createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements }));
+  try {
+    await store.query('SELECT 1 FROM tollgate_slo_minutes LIMIT 0');
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw unavailable(target, e);
+  }
+  return store;
+}
+
+function unavailable(target: ClickHouseTarget, e: unknown): StoreUnavailableError {
+  const message = e instanceof Error ? e.message : String(e);
+  // chDB prints "Cannot lock file …/status. Another server instance in same directory is already running" and throws this.
+  if (target.kind === 'embedded' && /lock|Failed to create connection/i.test(message)) {
+    return new StoreUnavailableError(`the store at ${target.path} is open in another process (a running Tollgate: chDB lets one process open a data directory); pass --url to ask that Tollgate`);
+  }
+  return new StoreUnavailableError(`cannot read the Tollgate store: ${message.split('\n')[0]}`);
 }
 
 function timed(queue: StatementQueue, onStatement: StatementObserver): StatementQueue {

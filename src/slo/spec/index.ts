@@ -30,9 +30,10 @@ export type {
 export { formatProblem, type Problem, type SourcePos } from './problem.js';
 export type { SourceFile } from './load-file.js';
 export { loadSloSources, type SloLoadResult } from './load-sources.js';
-export { loadScannedDirectory, loadSloDirectory, SloDirectoryError } from './load-directory.js';
+export { loadScannedDirectory, loadSloDirectory, readSloFiles, SloDirectoryError } from './load-directory.js';
 export { scanSloDirectory, type SloDirectoryScan } from './scan-directory.js';
-export { SloParserError } from './parse-in-worker.js';
+export { parseInWorker, SloParserError, type ParseOutcome } from './parse-in-worker.js';
+export type { RawSourceFile } from './parse-files.js';
 export { SLO_LIMITS, type SloLimits } from './limits.js';
 export { runValidate, summaryLine } from './validate-command.js';
 export { revisionOf } from './revision.js';
