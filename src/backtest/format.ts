@@ -41,7 +41,8 @@ function headline(r: ReportWire): string {
   const changed = [n(r.slos.filter((s) => s.change !== 'affected').length, 'SLO', 'SLOs'), n(r.policies.length, 'gate policy', 'gate policies'),
     n(r.adjustments.length, 'budget adjustment', 'budget adjustments')].join(', ');
   const pages = r.slos.reduce((acc, s) => acc + (s.after?.pages ?? 0) - (s.before?.pages ?? 0), 0);
-  const parts = [`${changed} changed`, `${n(r.decisions.flips.length, 'stored gate decision', 'stored gate decisions')} of ${r.decisions.replayed} replayed would flip`];
+  const affected = r.slos.filter((s) => s.change === 'affected').length;
+  const parts = [`${changed} changed${affected > 0 ? ` (${n(affected, 'more SLO', 'more SLOs')} affected by adjustments)` : ''}`, `${n(r.decisions.flips.length, 'stored gate decision', 'stored gate decisions')} of ${r.decisions.replayed} replayed would flip`];
   if (pages !== 0) parts.push(`${pages > 0 ? '+' : ''}${pages} ${Math.abs(pages) === 1 ? 'page' : 'pages'}`);
   if (r.problems.length > 0) parts.push(n(r.problems.length, 'file problem', 'file problems'));
   return parts.join(' · ');
