@@ -46,7 +46,7 @@ export interface BacktestService {
   run(base: DefinitionSet, head: DefinitionSet): Promise<BacktestReport>;
 }
 
-export function createBacktestService({ store, decisions, causes, now = Date.now, maxDecisions = 5_000 }: {
+export function createBacktestService({ store, decisions, causes, now = Date.now, maxDecisions = 5_000, onPhase }: {
   store: BacktestStore;
   /** Undefined: no stored decisions to replay (a store without the gate's tables). */
   decisions: StoredGateRecords | undefined;
@@ -54,7 +54,15 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
   causes?: (configHash: string, ranIn: readonly Seen[]) => Promise<Cause[]>;
   now?: () => number;
   maxDecisions?: number;
+  /** Called after each phase with its duration (bench/diff.ts shows where the time goes). */
+  onPhase?: (phase: 'decisions' | 'read' | 'count' | 'replay' | 'gate', ms: number) => void;
 }): BacktestService {
+  let phaseStart = performance.now();
+  const phase = (name: Parameters<NonNullable<typeof onPhase>>[0]): void => {
+    const t = performance.now();
+    onPhase?.(name, t - phaseStart);
+    phaseStart = t;
+  };
   const table = createMinutesTable({ query: (sql, params) => store.query(sql, params), insertRows: () => Promise.reject(new Error('backtests only read')) });
 
   /** Records of every version over [from(version), end]: the table where it covers them, a count of the stored data elsewhere. */
@@ -80,6 +88,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
       if (p.settledThrough < endMinute) recount.push({ versionKey: k, slo: v.slo, from: Math.max(v.fromMinute, p.settledThrough + MINUTE), to: endMinute });
     }
     const fromTable: RecordedSeries[] = await table.loadSeries(tableKeys, tableFrom === Infinity ? endMinute : tableFrom, endMinute);
+    phase('read');
     // Counted in as few statements as ranges share bounds (rollup SLOs of one range: one statement).
     const ranges = new Map<string, typeof recount>();
     for (const r of recount) ranges.set(`${r.from}:${r.to}`, [...(ranges.get(`${r.from}:${r.to}`) ?? []), r]);
@@ -88,6 +97,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
       const counted = await countMinutes(store, recorded, group[0]!.from, group[0]!.to, 'minute');
       group.forEach((r, i) => extra.set(r.versionKey, [...(extra.get(r.versionKey) ?? []), ...(counted.get(recorded[i]!) ?? [])]));
     }
+    phase('count');
     for (const [k, v] of byVersion) {
       const p = progress.get(`${v.key.slo}\u0000${v.key.version}`);
       const settled = p === undefined || p.fromMinute > endMinute ? -Infinity : p.settledThrough;
@@ -99,6 +109,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
 
   return {
     async run(base, head) {
+      phaseStart = performance.now();
       const nowMs = now();
       const endMinute = endMinuteOf(nowMs);
       const changes = definitionChanges(base, head);
@@ -119,6 +130,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
         }) || !sameSelection(base, head, d, request);
       });
 
+      phase('decisions');
       // Data: each side's SLOs that are replayed or that a replayed decision selects.
       const wanted = new Map<string, { slo: SloDefinition; fromMinute: number }>();
       const want = (slo: SloDefinition, fromMinute: number): void => {
@@ -176,6 +188,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
         }),
       ].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 
+      phase('replay');
       // Stored decisions, replayed with each side's definitions as of their instant.
       const flips: DecisionFlip[] = [];
       for (const d of [...toReplay].sort((a, b) => a.decidedAtMs - b.decidedAtMs)) {
@@ -207,6 +220,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
         });
       }
 
+      phase('gate');
       return {
         generatedAtMs: nowMs,
         base: { label: base.label, revision: base.revision },
