@@ -33,10 +33,18 @@ export const definitionSet = (label: string, r: SloLoadResult): DefinitionSet =>
   label, slos: r.slos, policies: r.policies, adjustments: r.adjustments, problems: r.problems, revision: r.revision,
 });
 
-/** Parsed off the main thread, within the limits; a parse that times out is every file's problem, as in the registry. */
+/**
+ * Files up to this many bytes together are parsed in process: yaml reads 64 KiB in a few
+ * milliseconds (slo/spec/limits.ts measured 0.5–2.3 s per MiB), while starting a parsing worker
+ * under tsx takes 0.3–0.5 s. Larger sides go to a worker with a time limit, as the registry's do.
+ */
+const IN_PROCESS_BYTES = 64 * 1024;
+
+/** Parsed within the limits; off the main thread when large, where a parse that times out is every file's problem, as in the registry. */
 export async function parseDefinitions(side: SourceTexts, { limits = SLO_LIMITS, inWorker = true }: { limits?: SloLimits; inWorker?: boolean } = {}): Promise<DefinitionSet> {
   checkSourceLimits(side, limits);
-  if (!inWorker || side.files.length === 0) return definitionSet(side.label, loadSloSources(side.files, { limits }));
+  const bytes = side.files.reduce((n, f) => n + Buffer.byteLength(f.text), 0);
+  if (!inWorker || bytes <= IN_PROCESS_BYTES) return definitionSet(side.label, loadSloSources(side.files, { limits }));
   const outcome = await parseInWorker(side.files.map((f) => ({ path: f.path, shownPath: f.path, bytes: Buffer.from(f.text) })), limits);
   if (outcome.status === 'parsed') return definitionSet(side.label, outcome.result);
   const why = outcome.status === 'timed-out' ? `parsing took longer than ${outcome.afterMs} ms` : outcome.status === 'out-of-memory' ? `parsing ran out of memory (${outcome.heapMb} MB)` : `parsing failed: ${outcome.reason}`;

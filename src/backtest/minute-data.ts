@@ -93,6 +93,8 @@ export class MinuteSeries implements SeriesView {
 
 /** An SLO's series on one side of a change. */
 export class MinuteData implements LedgerView {
+  /** Running totals already made, by range and environment (both sides of an objective change share them). */
+  private readonly totalsMade = new Map<string, { total: Float64Array; bad: Float64Array }>();
   constructor(private readonly all: readonly MinuteSeries[]) {}
 
   static of(records: readonly SeriesRecords[], excluded: readonly MinuteInterval[]): MinuteData {
@@ -112,6 +114,9 @@ export class MinuteData implements LedgerView {
    * as running totals: index i holds the minutes before fromMinute + 60·i. What the alert replay reads.
    */
   runningTotals(fromMinute: number, toMinute: number, environment: string | null): { total: Float64Array; bad: Float64Array } {
+    const key = `${fromMinute}:${toMinute}:${environment ?? ''}`;
+    const made = this.totalsMade.get(key);
+    if (made !== undefined) return made;
     const n = (toMinute - fromMinute) / 60 + 1;
     const total = new Float64Array(n + 1);
     const bad = new Float64Array(n + 1);
@@ -123,6 +128,7 @@ export class MinuteData implements LedgerView {
       total[i] = total[i]! + total[i - 1]!;
       bad[i] = bad[i]! + bad[i - 1]!;
     }
+    this.totalsMade.set(key, { total, bad });
     return { total, bad };
   }
 }

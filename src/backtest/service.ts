@@ -147,6 +147,8 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
         }
       }
       const records = await loadRecords(wanted, endMinute);
+      /** Both sides share one MinuteData where the version and the excluded minutes are the same (an objective change). */
+      const shared = new Map<string, MinuteData>();
       const dataFor = (side: DefinitionSet) => {
         const cache = new Map<string, { data: MinuteData; excluded: MinuteInterval[] } | undefined>();
         return (slo: SloDefinition) => {
@@ -155,7 +157,9 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
             const rec = records.get(`${own.name}\u0000${definitionVersion(own)}`);
             const from = Math.min(...(rec ?? []).map((r) => r.minutes[0] ?? Infinity), replayFrom(own, nowMs));
             const excluded = excludedIntervals(appliedAdjustments(side.adjustments, own, from, (endMinute + MINUTE)));
-            cache.set(own.name, rec === undefined ? undefined : { data: MinuteData.of(rec, excluded), excluded });
+            const key = `${own.name}\u0000${definitionVersion(own)}\u0000${JSON.stringify(excluded)}`;
+            if (rec !== undefined && !shared.has(key)) shared.set(key, MinuteData.of(rec, excluded));
+            cache.set(own.name, rec === undefined ? undefined : { data: shared.get(key)!, excluded });
           }
           return cache.get(own.name);
         };
@@ -262,39 +266,48 @@ function sameSelection(base: DefinitionSet, head: DefinitionSet, d: StoredDecisi
  * counted records for the rest of [fromMinute, …] (before the record starts, after it settled).
  */
 function mergeSeries(fromTable: readonly RecordedSeries[], counted: readonly MinuteRecord[], fromMinute: number, settledThrough: number, recordedFrom: number): SeriesRecords[] {
-  // The table's and the counted minutes are disjoint ranges: concatenated, then ordered where counts were added.
-  const bySeries = new Map<string, { environment: string; configHash: string; minutes: number[]; totals: number[]; bads: number[] }>();
-  const entry = (environment: string, configHash: string) => {
-    const key = `${environment}\u0000${configHash}`;
-    let e = bySeries.get(key);
-    if (e === undefined) bySeries.set(key, (e = { environment, configHash, minutes: [], totals: [], bads: [] }));
-    return e;
-  };
-  for (const s of fromTable) {
-    const e = entry(s.environment, s.configHash);
-    for (let i = 0; i < s.minutes.length; i++) {
-      const minute = s.minutes[i]!;
-      if (minute < fromMinute || minute < recordedFrom || minute > settledThrough) continue;
-      e.minutes.push(minute);
-      e.totals.push(s.totals[i]!);
-      e.bads.push(s.bads[i]!);
-    }
-  }
-  const touched = new Set<string>();
+  // The table's and the counted minutes are disjoint ranges: the table's part is a slice of its
+  // arrays (no copy), and the few counted minutes (a tail not settled yet) are added where they exist.
+  const extra = new Map<string, MinuteRecord[]>();
   for (const r of counted) {
     if (r.minute < fromMinute) continue;
-    const e = entry(r.environment, r.configHash);
-    e.minutes.push(r.minute);
-    e.totals.push(r.total);
-    e.bads.push(r.bad);
-    touched.add(`${r.environment}\u0000${r.configHash}`);
+    const key = `${r.environment}\u0000${r.configHash}`;
+    extra.set(key, [...(extra.get(key) ?? []), r]);
   }
-  return [...bySeries].map(([key, e]) => {
-    if (!touched.has(key)) return { environment: e.environment, configHash: e.configHash, minutes: e.minutes, totals: e.totals, bads: e.bads };
-    const order = e.minutes.map((_, i) => i).sort((a, b) => e.minutes[a]! - e.minutes[b]!);
-    return {
-      environment: e.environment, configHash: e.configHash,
-      minutes: order.map((i) => e.minutes[i]!), totals: order.map((i) => e.totals[i]!), bads: order.map((i) => e.bads[i]!),
-    };
-  });
+  const out: SeriesRecords[] = [];
+  const lo = Math.max(fromMinute, recordedFrom);
+  for (const s of fromTable) {
+    const a = firstAtOrAfter(s.minutes, lo);
+    const b = firstAtOrAfter(s.minutes, settledThrough + 1);
+    const key = `${s.environment}\u0000${s.configHash}`;
+    const more = extra.get(key);
+    extra.delete(key);
+    out.push(withExtra({ environment: s.environment, configHash: s.configHash, minutes: s.minutes.subarray(a, b), totals: s.totals.subarray(a, b), bads: s.bads.subarray(a, b) }, more));
+  }
+  for (const [key, more] of extra) {
+    const [environment, configHash] = key.split('\u0000') as [string, string];
+    out.push(withExtra({ environment, configHash, minutes: new Float64Array(0), totals: new Float64Array(0), bads: new Float64Array(0) }, more));
+  }
+  return out;
+}
+
+function firstAtOrAfter(xs: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A series with counted minutes added, in minute order. */
+function withExtra(s: { environment: string; configHash: string; minutes: Float64Array; totals: Float64Array; bads: Float64Array }, more: MinuteRecord[] | undefined): SeriesRecords {
+  if (more === undefined || more.length === 0) return s;
+  const all = [...Array.from(s.minutes, (m, i) => ({ minute: m, total: s.totals[i]!, bad: s.bads[i]! })), ...more].sort((a, b) => a.minute - b.minute);
+  return {
+    environment: s.environment, configHash: s.configHash,
+    minutes: Float64Array.from(all, (x) => x.minute), totals: Float64Array.from(all, (x) => x.total), bads: Float64Array.from(all, (x) => x.bad),
+  };
 }
