@@ -36,8 +36,8 @@ export function sdkSpans(resource: ResourceSpec, specs: readonly SpanSpec[]): Re
 }
 
 /** Sends spans through the official exporter in chunks; throws unless every export succeeds. */
-export async function exportSpans(otlpHttpUrl: string, resource: ResourceSpec, specs: readonly SpanSpec[], chunk = 2_000): Promise<void> {
-  const exporter = new OTLPTraceExporter({ url: `${otlpHttpUrl}/v1/traces`, timeoutMillis: 60_000 });
+export async function exportSpans(otlpHttpUrl: string, resource: ResourceSpec, specs: readonly SpanSpec[], { chunk = 2_000, headers = {} }: { chunk?: number; headers?: Record<string, string> } = {}): Promise<void> {
+  const exporter = new OTLPTraceExporter({ url: `${otlpHttpUrl}/v1/traces`, timeoutMillis: 60_000, headers });
   try {
     for (let i = 0; i < specs.length; i += chunk) {
       const spans = sdkSpans(resource, specs.slice(i, i + chunk));
