@@ -60,7 +60,10 @@ export async function diffCommand(args: readonly string[], io: DiffCliIo): Promi
   let wire: ReportWire;
   try {
     const base = await sideOf(values.base, sloDir, io);
-    const head = await sideOf(values.head ?? sloDir, sloDir, io, values.head === undefined ? 'working tree' : values.head);
+    // The head is a directory (the working tree's SLO directory unless --head names another).
+    const headSource = await directorySource(values.head ?? sloDir, values.head ?? 'working tree');
+    for (const p of headSource.problems) io.err(p);
+    const head = headSource.side;
     wire = url === undefined ? await runLocally(base, head, io.env) : await askServer(url, base, head, values['token-file'], io.env);
   } catch (e) {
     if (e instanceof SourceError || e instanceof StoreUnavailableError || e instanceof DefinitionsTooLargeError || e instanceof ServerError) {
