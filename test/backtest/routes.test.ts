@@ -112,6 +112,15 @@ describe('budget adjustments over HTTP', () => {
     }]);
   });
 
+  it('leave the Sloth-named series too', async () => {
+    const query = encodeURIComponent('slo:period_error_budget_remaining:ratio{sloth_slo="cart-availability"}');
+    const body = (await (await fetch(`${tg.apiUrl}/api/v1/query?query=${query}`, { headers: auth(READ) })).json()) as { data: { result: Array<{ value: [number, string] }> } };
+    expect(body.data.result.map((r) => r.value[1])).toEqual(['1']);
+    const ratio = encodeURIComponent('slo:sli_error:ratio_rate1h{sloth_slo="cart-availability"}');
+    const hour = (await (await fetch(`${tg.apiUrl}/api/v1/query?query=${ratio}&time=${(OUTAGE_TO - MIN) / 1000}`, { headers: auth(READ) })).json()) as { data: { result: Array<{ value: [number, string] }> } };
+    expect(hour.data.result.map((r) => r.value[1])).toEqual(['0']);
+  });
+
   it('are bands on the SLO page\'s charts', async () => {
     const body = (await (await fetch(`${tg.apiUrl}/ui/api/slos/cart-availability/series`, { headers: auth(READ) })).json()) as { excluded: unknown[] };
     expect(body.excluded).toEqual([{ from: OUTAGE_FROM / 1000, to: OUTAGE_TO / 1000, name: 'cart-outage', reason: 'payment provider outage' }]);
