@@ -19,7 +19,7 @@ import {
 } from '../engine/index.js';
 import { decide, gatherEvidence, selectSlos, withCauses, type Cause, type GateRequest, type GateVerdict, type Override, type Seen, type StoredDecision, type StoredOverride } from '../gate/index.js';
 import { appliedAdjustments, endMinuteOf, excludedIntervals, planWindows, type MinuteInterval, type MinuteRecord } from '../slo/evaluate/index.js';
-import type { SloDefinition } from '../slo/spec/index.js';
+import type { SloDefinition, SloSelection } from '../slo/spec/index.js';
 import type { QueryParams } from '../store/index.js';
 import { definitionChanges, selectedNames, type Changed } from './changes.js';
 import { MinuteData, type SeriesRecords } from './minute-data.js';
@@ -240,7 +240,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
   };
 }
 
-function definitionChange<T extends { slos: import('../slo/spec/index.js').SloSelection }>(c: Changed<T>, before: readonly SloDefinition[], after: readonly SloDefinition[]): DefinitionChange {
+function definitionChange<T extends { slos: SloSelection }>(c: Changed<T>, before: readonly SloDefinition[], after: readonly SloDefinition[]): DefinitionChange {
   const names = new Set([...(c.before === null ? [] : selectedNames(c.before.slos, before)), ...(c.after === null ? [] : selectedNames(c.after.slos, after))]);
   return { name: c.name, change: c.change, fields: c.fields, slos: [...names].sort() };
 }
