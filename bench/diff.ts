@@ -131,7 +131,10 @@ const phases = new Map<string, number[]>();
 const service = createBacktestService({ store, decisions: createDecisionLog({ store, log }), now: () => nowMs + 120_000, onPhase: (name, ms) => phases.set(name, [...(phases.get(name) ?? []), ms]) });
 const runs: number[] = [];
 const parses: number[] = [];
-let wire = reportWire(await service.run(await parseDefinitions(baseTexts, { inWorker: false }), await parseDefinitions(headTexts, { inWorker: false })));
+t = performance.now();
+let wire = reportWire(await service.run(await parseDefinitions(baseTexts), await parseDefinitions(headTexts)));
+const coldMs = performance.now() - t;
+phases.clear();
 for (let i = 0; i < 5; i++) {
   t = performance.now();
   const [base, head] = await Promise.all([parseDefinitions(baseTexts), parseDefinitions(headTexts)]);
@@ -165,11 +168,11 @@ tollgate diff benchmark: ${fmt(SPANS)} spans over 30 days, ${SERVICES} services,
   load through the materialized views: ${loadSeconds.toFixed(1)} s; 100 SLOs recorded back over 30 days: ${recordSeconds.toFixed(1)} s (${fmt(minuteRows)} recorded minute rows)
   the change: 100 objectives and 20 policy thresholds raised; 200 stored decisions over the month
   replayed: ${wire.slos.length} SLOs (pages ${pages[0]} → ${pages[1]}), ${wire.decisions.replayed} decisions (${wire.decisions.flips.length} flip)
-  backtest in process (parse both sides on workers + replay): median ${seconds(median(runs))} s over ${runs.length} runs
+  backtest in process (parse both sides + replay, as POST /v1/backtest): first ${seconds(coldMs)} s, then median ${seconds(median(runs))} s over ${runs.length} runs
     parse ${seconds(median(parses))} s, ${[...phases].map(([name, xs]) => `${name} ${seconds(median(xs))} s`).join(', ')}
   tollgate diff end to end (new process, store opened read-only, Markdown written): ${seconds(cliMs)} s
     ${headline}
   reference, raw scans of otel_traces for the 100 period counts alone: ${seconds(rawMs)} s (ratio ${(rawMs / median(runs)).toFixed(1)}×)
-  target: under 5 s — ${median(runs) < 5_000 && cliMs < 5_000 ? 'met' : 'not met'}
+  target: under 5 s — in process ${median(runs) < 5_000 ? 'met' : 'not met'}, end to end ${cliMs < 5_000 ? 'met' : 'not met'}
 `);
 if (args.keep === undefined) rmSync(dataDir, { recursive: true, force: true });

@@ -63,6 +63,23 @@ function alertsDiff(before: PeriodWire | null, after: PeriodWire | null): { gone
 
 const escapeCell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
+/**
+ * Rows shown per list in a comment: GitHub refuses comments over 65,536 characters, and a change
+ * that makes a noisy SLO page all month long is said as well by its first rows and a count.
+ */
+export const MAX_ROWS = 20;
+
+/** The first `MAX_ROWS` items, and a line counting the rest. */
+function capped<T>(items: readonly T[], row: (x: T) => string, rest: (n: number) => string): string[] {
+  const shown = items.slice(0, MAX_ROWS).map(row);
+  return items.length > MAX_ROWS ? [...shown, rest(items.length - MAX_ROWS)] : shown;
+}
+
+/** What the details sections may add up to: the comment stays under GitHub's 65,536 characters. */
+const MAX_DETAILS_CHARS = 30_000;
+/** SLO rows in the summary table. */
+const MAX_SLO_ROWS = 100;
+
 export function formatMarkdown(r: ReportWire): string {
   const out: string[] = [];
   out.push(`### Tollgate diff: \`${r.base.label}\` → \`${r.head.label}\``, '', `**${headline(r)}**`, '');
@@ -72,27 +89,40 @@ export function formatMarkdown(r: ReportWire): string {
   if (r.slos.length > 0) {
     out.push('#### SLOs over their last period of stored data', '');
     out.push('| SLO | change | budget remaining | error ratio | pages | tickets |', '|---|---|--:|--:|--:|--:|');
-    for (const s of r.slos) {
+    for (const s of r.slos.slice(0, MAX_SLO_ROWS)) {
       const period = s.after?.period ?? s.before?.period ?? '';
       out.push(`| \`${s.name}\` | ${escapeCell(changeText(s))} | ${arrow(s.before, s.after, (p) => percent(p.budget_remaining))} | ${arrow(s.before, s.after, (p) => ratio(p.error_ratio))} (${period}) | ${arrow(s.before, s.after, (p) => String(p.pages))} | ${arrow(s.before, s.after, (p) => String(p.tickets))} |`);
     }
+    if (r.slos.length > MAX_SLO_ROWS) out.push(`| … and ${r.slos.length - MAX_SLO_ROWS} more SLOs (\`--format json\` lists them all) | | | | | |`);
     out.push('');
+    let detailsChars = 0;
+    let detailsLeftOut = 0;
     for (const s of r.slos) {
+      const block: string[] = [];
       const notes = [s.before?.note, s.after?.note].filter((n): n is string => n !== null && n !== undefined);
       const excluded = arrow(s.before, s.after, (p) => `${count(p.excluded_minutes)} min`);
       const { gone, added, kept } = alertsDiff(s.before, s.after);
       if (gone.length === 0 && added.length === 0 && notes.length === 0 && excluded === '0 min') continue;
-      out.push(`<details><summary><code>${s.name}</code>: ${added.length} alerts more, ${gone.length} fewer${kept > 0 ? `, ${kept} unchanged` : ''}</summary>`, '');
-      for (const n of [...new Set(notes)]) out.push(`> ${n}`, '');
-      if (excluded !== '0 min') out.push(`Minutes budget adjustments leave out of the period: ${excluded}.`, '');
+      block.push(`<details><summary><code>${s.name}</code>: ${added.length} alerts more, ${gone.length} fewer${kept > 0 ? `, ${kept} unchanged` : ''}</summary>`, '');
+      for (const n of [...new Set(notes)]) block.push(`> ${n}`, '');
+      if (excluded !== '0 min') block.push(`Minutes budget adjustments leave out of the period: ${excluded}.`, '');
       if (added.length + gone.length > 0) {
-        out.push('| | alert | from | for |', '|---|---|---|---|');
-        for (const a of added) out.push(`| + would fire | ${a.severity} ${a.windows} | ${minute(a.start)} | ${duration(a.duration_seconds)}${a.end === null ? ' (still firing)' : ''} |`);
-        for (const a of gone) out.push(`| − would not fire | ${a.severity} ${a.windows} | ${minute(a.start)} | ${duration(a.duration_seconds)}${a.end === null ? ' (still firing)' : ''} |`);
-        out.push('');
+        block.push('| | alert | from | for |', '|---|---|---|---|');
+        const row = (verb: string) => (a: AlertWire) => `| ${verb} | ${a.severity} ${a.windows} | ${minute(a.start)} | ${duration(a.duration_seconds)}${a.end === null ? ' (still firing)' : ''} |`;
+        block.push(...capped(added, row('+ would fire'), (n) => `| + | … and ${n} more | | |`));
+        block.push(...capped(gone, row('− would not fire'), (n) => `| − | … and ${n} more | | |`));
+        block.push('');
       }
-      out.push('</details>', '');
+      block.push('</details>', '');
+      const chars = block.reduce((n, l) => n + l.length + 1, 0);
+      if (detailsChars + chars > MAX_DETAILS_CHARS) {
+        detailsLeftOut++;
+        continue;
+      }
+      detailsChars += chars;
+      out.push(...block);
     }
+    if (detailsLeftOut > 0) out.push(`<sub>The alerts of ${detailsLeftOut} more SLOs are left out to keep this comment within its size limit; \`--format json\` has them.</sub>`, '');
   }
   for (const [title, list] of [['Gate policies', r.policies], ['Budget adjustments', r.adjustments]] as const) {
     if (list.length === 0) continue;
@@ -102,9 +132,9 @@ export function formatMarkdown(r: ReportWire): string {
   }
   if (r.decisions.flips.length > 0) {
     out.push('#### Stored gate decisions that would flip', '', '| decided | app → environment | release | stored | would be | new summary |', '|---|---|---|---|---|---|');
-    for (const f of r.decisions.flips) {
-      out.push(`| ${minute(f.decided_at)} \`${f.id.slice(0, 8)}\` | ${f.app} → ${f.environment} | \`${f.config_hash}\`${f.revision === null ? '' : ` (${escapeCell(f.revision)})`} | ${f.stored} | ${f.before} → **${f.after}** | ${escapeCell(f.after_summary)} |`);
-    }
+    out.push(...capped(r.decisions.flips,
+      (f) => `| ${minute(f.decided_at)} \`${f.id.slice(0, 8)}\` | ${f.app} → ${f.environment} | \`${f.config_hash}\`${f.revision === null ? '' : ` (${escapeCell(f.revision)})`} | ${f.stored} | ${f.before} → **${f.after}** | ${escapeCell(f.after_summary)} |`,
+      (n) => `| … and ${n} more (\`--format json\` lists them all) | | | | | |`));
     out.push('');
   }
   if (r.base_problems.length > 0) out.push(`<sub>The base (\`${r.base.label}\`) has ${r.base_problems.length} file problems of its own; its valid definitions were compared.</sub>`, '');
@@ -122,8 +152,8 @@ export function formatText(r: ReportWire): string {
     out.push(`  error ratio (${period})  ${arrow(s.before, s.after, (p) => `${ratio(p.error_ratio)} (${count(p.bad)} of ${count(p.total)})`)}`);
     out.push(`  alerts  ${arrow(s.before, s.after, (p) => `${p.pages} pages, ${p.tickets} tickets`)}`);
     const { gone, added } = alertsDiff(s.before, s.after);
-    for (const a of added) out.push(`    + ${alertLine(a)}`);
-    for (const a of gone) out.push(`    - ${alertLine(a)}`);
+    out.push(...capped(added, (a) => `    + ${alertLine(a)}`, (n) => `    + … and ${n} more`));
+    out.push(...capped(gone, (a) => `    - ${alertLine(a)}`, (n) => `    - … and ${n} more`));
     for (const n of new Set([s.before?.note, s.after?.note].filter((x): x is string => x !== null && x !== undefined))) out.push(`  note: ${n}`);
   }
   for (const [title, list] of [['gate policy', r.policies], ['budget adjustment', r.adjustments]] as const) {

@@ -68,6 +68,23 @@ describe('the report for people', () => {
     expect(markdown).toBe(readFileSync(GOLDEN, 'utf8'));
   });
 
+  it('stays within a pull-request comment\'s size for a change to 500 noisy SLOs and 300 flips, saying what it left out', () => {
+    const sample = sampleReport();
+    const noisy = sample.slos[0]!;
+    const alerts = Array.from({ length: 150 }, (_, i) => ({ severity: 'page' as const, windows: '5m/1h', startMs: T - i * 3_600_000, endMs: T - i * 3_600_000 + 5 * MIN, durationSeconds: 300 }));
+    const big: BacktestReport = {
+      ...sample,
+      slos: Array.from({ length: 500 }, (_, i) => ({ ...noisy, name: `slo-${i}`, after: { ...noisy.after!, alerts } })),
+      decisions: { replayed: 300, flips: Array.from({ length: 300 }, () => sample.decisions.flips[0]!) },
+    };
+    const markdown = formatMarkdown(reportWire(big));
+    expect(markdown.length).toBeLessThan(65_536);
+    expect(markdown).toContain('| … and 400 more SLOs (`--format json` lists them all) | | | | | |');
+    expect(markdown).toContain('| + | … and 130 more | | |');
+    expect(markdown).toMatch(/The alerts of \d+ more SLOs are left out to keep this comment within its size limit/);
+    expect(markdown).toContain('| … and 280 more (`--format json` lists them all) | | | | | |');
+  });
+
   it('says which --fail-on conditions hold', () => {
     expect(reportWire(sampleReport()).conditions).toEqual({ 'flipped-decisions': true, 'new-pages': true, 'new-tickets': true, 'budget-exhausted': false, invalid: false });
     const calm = { ...sampleReport(), slos: [], decisions: { replayed: 0, flips: [] }, problems: [{ file: 'a.yaml', line: 1, column: 1, message: 'x' }] };
