@@ -324,7 +324,11 @@ export async function createSloEngine({
         if (isLeader()) await recorder.reconcile();
         await afterRecording();
       });
-      every(600_000, async () => recorder.compact());
+      every(600_000, async () => {
+        recorder.compact();
+        // Hours that just lost their minutes may be where a budget adjustment starts or ends.
+        await afterRecording();
+      });
     },
     async stop() {
       stopped = true;
