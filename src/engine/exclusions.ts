@@ -12,7 +12,7 @@
  */
 import type { Logger } from 'pino';
 import {
-  appliedAdjustments, clipIntervals, edgeHoursNeeded, excludedIntervals, excludingLedger, mergeIntervals, planWindows,
+  appliedAdjustments, clipIntervals, edgeHoursNeeded, excludedIntervals, excludingLedger, mergeIntervals, MINUTE_EXACT_WINDOW_SECONDS, planWindows,
   type AppliedAdjustment, type Counts, type EdgeMinutes, type LedgerView, type MinuteInterval, type WindowPlan,
 } from '../slo/evaluate/index.js';
 import type { BudgetAdjustment } from '../slo/spec/index.js';
@@ -82,11 +82,14 @@ export function createExclusionIndex({ table, log }: { table: Pick<MinutesTable,
   };
 
   /** Reads the edge hours each SLO needs that are not held, or no longer add up to the ledger's totals. */
-  const loadEdges = async (recorded: readonly RecordedSlo[]): Promise<void> => {
+  const loadEdges = async (recorded: readonly RecordedSlo[], nowMs: number): Promise<void> => {
+    // Hours older than the reconcile horizon (three days) no longer change: their edges are read
+    // while the ledger still holds their minutes, before compaction drops them.
+    const finalBefore = Math.floor((nowMs / 1000 - MINUTE_EXACT_WINDOW_SECONDS) / HOUR) * HOUR;
     for (const r of recorded) {
       const e = entries.get(r.slo.name);
       if (e === undefined || e.version !== r.version) continue;
-      const needed = edgeHoursNeeded(r.ledger, e.intervals).filter((hour) => !edgeHolds(r, e, hour));
+      const needed = edgeHoursNeeded(r.ledger, e.intervals, finalBefore).filter((hour) => !edgeHolds(r, e, hour));
       if (needed.length === 0) continue;
       const records = await table.loadHours({ slo: r.slo.name, version: r.version }, needed);
       for (const hour of needed) for (const byHour of e.edges.values()) byHour.delete(hour);
@@ -112,7 +115,7 @@ export function createExclusionIndex({ table, log }: { table: Pick<MinutesTable,
           || recorded.some((r) => { const e = entries.get(r.slo.name); return e !== undefined && e.version !== r.version; })
           || [...entries.keys()].some((name) => !recorded.some((r) => r.slo.name === name));
         if (isStale) expand(adjustments, recorded, nowMs);
-        await loadEdges(recorded);
+        await loadEdges(recorded, nowMs);
       }).catch((err: unknown) => log.warn({ err }, 'reading the minutes of budget adjustments failed'));
       return updating;
     },
@@ -149,10 +152,9 @@ export function createExclusionIndex({ table, log }: { table: Pick<MinutesTable,
   };
 }
 
-/** Whether the held minutes of an hour add up to the ledger's totals for every series with events then. */
+/** Whether the edge minutes read for an hour add up to the ledger's totals for every series with events then. */
 function edgeHolds(r: RecordedSlo, e: Entry, hour: number): boolean {
   for (const s of r.ledger.series()) {
-    if (s.hasMinutes(hour)) continue;
     const c = s.hourCounts(hour);
     if (c.total === 0 && c.bad === 0) continue;
     const m = e.edges.get(seriesKey(s.environment, s.configHash))?.get(hour);

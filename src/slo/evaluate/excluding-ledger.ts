@@ -142,8 +142,10 @@ function minutesOf(s: SeriesLedger, from: number, to: number, edges: EdgeMinutes
 /**
  * The hours of each series that `intervals` start or end inside and whose minutes the ledger no
  * longer holds (older than its minute detail) while the hour has events: what `edges` must hold.
+ * Hours before `finalBefore` (unix seconds) count even while their minutes are held: the engine
+ * reads their edges before compaction drops those minutes, so no evaluation finds them missing.
  */
-export function edgeHoursNeeded(ledger: SloLedger, intervals: readonly MinuteInterval[]): number[] {
+export function edgeHoursNeeded(ledger: SloLedger, intervals: readonly MinuteInterval[], finalBefore = -Infinity): number[] {
   const partialHours = new Set<number>();
   for (const i of intervals) {
     const a = Math.floor(i.from / HOUR) * HOUR;
@@ -154,7 +156,7 @@ export function edgeHoursNeeded(ledger: SloLedger, intervals: readonly MinuteInt
   const out = new Set<number>();
   for (const hour of partialHours) {
     for (const s of ledger.series()) {
-      if (s.hasMinutes(hour)) continue;
+      if (s.hasMinutes(hour) && hour >= finalBefore) continue;
       const c = s.hourCounts(hour);
       if (c.total !== 0 || c.bad !== 0) out.add(hour);
     }

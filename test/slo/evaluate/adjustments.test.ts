@@ -102,6 +102,10 @@ describe('a ledger without excluded minutes', () => {
     expect(edgeHoursNeeded(ledgerWithOldHours(), intervals).map((h) => (h - T0) / HOUR)).toEqual([5, 7, 47]);
   });
 
+  it('needs also the edges of hours still held by the minute but already final, before compaction drops them', () => {
+    expect(edgeHoursNeeded(ledgerWithOldHours(), intervals, T0 + 61 * HOUR).map((h) => (h - T0) / HOUR)).toEqual([5, 7, 47, 48, 60]);
+  });
+
   it.each<[string, number, number]>([
     ['the whole span', T0, T0 + HOURS * HOUR - 60],
     ['a day-long window starting at a whole hour', T0 + 24 * HOUR, T0 + 48 * HOUR - 60],
