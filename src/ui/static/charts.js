@@ -61,7 +61,8 @@ function shadeBands(u, bands) {
   for (const b of bands) {
     const x0 = Math.max(u.bbox.left, u.valToPos(b.from, 'x', true));
     const x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos(b.to, 'x', true));
-    if (x1 > x0) ctx.fillRect(x0, top, Math.max(1, x1 - x0), height);
+    // At least 2 px: half an hour is under a pixel on a month-long chart, and still worth seeing.
+    if (x1 >= x0) ctx.fillRect(x0, top, Math.max(2 * devicePixelRatio, x1 - x0), height);
   }
   ctx.restore();
 }
