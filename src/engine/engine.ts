@@ -36,8 +36,6 @@ export interface EvaluatedSlo {
   adjustments: AdjustmentInPeriod[];
 }
 
-
-
 export type SloEvaluation = { ok: true; slo: SloDefinition; value: EvaluatedSlo } | { ok: false; slo: SloDefinition; error: string };
 
 /** Where an SLO's events came from: one environment and config_hash, and when. */
