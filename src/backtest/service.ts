@@ -72,7 +72,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
     for (const [k, w] of wanted) byVersion.set(k, { slo: w.slo, key: { slo: w.slo.name, version: definitionVersion(w.slo) }, fromMinute: w.fromMinute });
     const progress = await table.progress();
     const extra = new Map<string, MinuteRecord[]>();
-    const tableKeys: VersionKey[] = [];
+    const tableKeys: Array<VersionKey & { fromMinute: number }> = [];
     /** Ranges to count from the stored data, per version. */
     const recount: Array<{ versionKey: string; slo: SloDefinition; from: number; to: number }> = [];
     let tableFrom = Infinity;
@@ -82,7 +82,7 @@ export function createBacktestService({ store, decisions, causes, now = Date.now
         recount.push({ versionKey: k, slo: v.slo, from: v.fromMinute, to: endMinute });
         continue;
       }
-      tableKeys.push(v.key);
+      tableKeys.push({ ...v.key, fromMinute: v.fromMinute });
       tableFrom = Math.min(tableFrom, v.fromMinute);
       if (p.fromMinute > v.fromMinute) recount.push({ versionKey: k, slo: v.slo, from: v.fromMinute, to: p.fromMinute - MINUTE });
       if (p.settledThrough < endMinute) recount.push({ versionKey: k, slo: v.slo, from: Math.max(v.fromMinute, p.settledThrough + MINUTE), to: endMinute });
