@@ -16,13 +16,15 @@ import { createSloRoutes } from './api/slo-routes.js';
 import { createGateRoutes } from './api/gate-routes.js';
 import { createCorrelateRoutes } from './api/correlate-routes.js';
 import { createUiRoutes } from './api/ui-routes.js';
+import { createBacktestRoutes } from './api/backtest-routes.js';
+import { createBacktestService } from './backtest/index.js';
 import { createPromRoutes } from './api/prom-routes.js';
 import { createSeriesCatalog } from './series/index.js';
 import { createQueryRunner } from './query/index.js';
 import { alertKey, createAlertmanagerNotifier, createAlertRoutes, toAlertmanagerAlerts } from './alerts/index.js';
 import { createSloEngine, openSloRegistry, type LiveTally, type SloEngine, type SloRegistry } from './engine/index.js';
-import { alertCauses, createAttributionService, type AttributionService, type ReleaseMarker } from './attribution/index.js';
-import { createDecisionLog, createGateService, type DecisionLog } from './gate/index.js';
+import { alertCauses, attributionOn, createAttributionService, type AttributionService, type ReleaseMarker } from './attribution/index.js';
+import { causesFrom, createDecisionLog, createGateService, type DecisionLog } from './gate/index.js';
 import { alertInstances } from './slo/evaluate/index.js';
 import { loadTokens } from './auth/index.js';
 import { createLease, createLeaseTable, processHolderId, type Lease } from './lease/index.js';
@@ -222,13 +224,15 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       definitions: () => registry.current(),
       sources: {
         reader: engine.reader,
-        causes: async (slo, request) => (await causes.attribute(slo, request)).causes.map((c) => ({ ...c, slo: slo.name })),
+        causes: causesFrom(causes),
         overrides: (request, nowMs) => decisionLog.validOverrides(request.app, request.environment, nowMs),
       },
       decisions: decisionLog,
       publicUrl: config.publicUrl,
     });
     api.route('/', createGateRoutes({ gate, decisions: decisionLog, tokens }));
+    // tollgate diff --url: a change to the SLO files replayed on this store's recorded minutes and decisions.
+    api.route('/', createBacktestRoutes({ backtest: createBacktestService({ store, decisions: decisionLog, attributionFor: attributionOn(store) }), tokens }));
     api.route('/', createCorrelateRoutes({ store, registry: slos, engine, attribution: causes, tokens }));
     engine.start();
   }

@@ -3,7 +3,7 @@
  * SLO numbers in the API's snake_case shape, made here at the edge from the engine's camelCase
  * domain types: `/v1/slos`, `/v1/slos/{name}`, the UI.
  */
-import type { EvaluatedSlo, RecordingStatus, SloEvaluation } from '../engine/index.js';
+import type { AdjustmentInPeriod, EvaluatedSlo, RecordingStatus, SloEvaluation } from '../engine/index.js';
 import type { AlertStatus, SloStatus, WindowNumbers } from '../slo/evaluate/index.js';
 
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
@@ -54,8 +54,22 @@ export function statusWire(s: SloStatus) {
   };
 }
 
-/** `/v1/slos/{name}`: the status and how the SLO is recorded. */
-export const evaluatedWire = (e: EvaluatedSlo) => ({ ...statusWire(e.status), recording: recordingWire(e.recording) });
+/** A budget adjustment over the SLO's current period: its minutes (`to` exclusive) and the events it leaves out. */
+export const adjustmentWire = (a: AdjustmentInPeriod) => ({
+  name: a.adjustment.name,
+  reason: a.adjustment.reason,
+  exclude: a.adjustment.exclude.kind === 'window'
+    ? `from ${iso(a.adjustment.exclude.fromSeconds)} to ${iso(a.adjustment.exclude.toSeconds)}`
+    : a.adjustment.exclude.description,
+  source: `${a.adjustment.source.file}:${a.adjustment.source.line}:${a.adjustment.source.column}`,
+  intervals: a.intervals.map((i) => ({ from: iso(i.from), to: iso(i.to + 60) })),
+  excluded_events: Number.isNaN(a.excluded.total) ? null : { total: a.excluded.total, bad: a.excluded.bad },
+});
+
+/** `/v1/slos/{name}`: the status, how the SLO is recorded, and the budget adjustments over its period. */
+export const evaluatedWire = (e: EvaluatedSlo) => ({
+  ...statusWire(e.status), recording: recordingWire(e.recording), adjustments: e.adjustments.map(adjustmentWire),
+});
 
 /** One entry of `/v1/slos`. */
 export function summaryWire(e: SloEvaluation, staleNote: string | undefined) {

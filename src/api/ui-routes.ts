@@ -16,7 +16,7 @@ import type { SloEngine, SloRegistry } from '../engine/index.js';
 import type { AttributionService } from '../attribution/index.js';
 import type { DecisionLog, StoredDecision } from '../gate/index.js';
 import { budgetOf, planWindows } from '../slo/evaluate/index.js';
-import { PAGES, pageShell, seriesPlan, sloSeries, staticAssets, vendorAssets, type Asset, type AssetSource, type PageName } from '../ui/index.js';
+import { exclusionBands, PAGES, pageShell, seriesPlan, sloSeries, staticAssets, vendorAssets, type Asset, type AssetSource, type PageName } from '../ui/index.js';
 import { requireScope } from './auth.js';
 
 /**
@@ -93,9 +93,11 @@ export function createUiRoutes({ decisions, tokens, registry, engine, attributio
     const markers = attribution === undefined ? [] : await attribution.markers([slo], {
       environment: recorded.environment, fromMs: periodWindow.startSeconds * 1000, toMs: (plan.endMinuteSeconds + 60) * 1000,
     });
+    const excluded = exclusionBands(engine.reader.adjustmentsOf?.(slo) ?? [], periodWindow.startSeconds, series.endSeconds);
     return c.json({
       ...base,
       ...sloSeries(series, recorded.ledger, recorded.environment, base.error_budget_fraction),
+      excluded,
       markers: markers.map((m) => ({
         kind: m.kind, time: new Date(m.atMs).toISOString(), service: m.service, environment: m.environment, config_hash: m.configHash, app: m.app, revision: m.revision,
       })),

@@ -5,7 +5,7 @@
  * baseline, with each release's share of the budget. The gate, the SLO and release pages, alerts
  * and the API all ask this module.
  */
-export { createAttributionService, natureOf, rangeEndMs, type AttributionReader, type AttributionService, type AttributionStore, type ReleaseBudget } from './service.js';
+export { attributionOn, createAttributionService, natureOf, rangeEndMs, type AttributionReader, type AttributionService, type AttributionStore, type ReleaseBudget } from './service.js';
 export { changeOf, keyOf, MAX_CAUSES, rankCauses, type RankInput, type Ranked } from './rank.js';
 export { causeHeadline, changeWords, shortHash } from './words.js';
 export { normalizeText, NORMALIZE_PATTERNS } from './sides.js';

@@ -7,7 +7,7 @@
  * annotate on every evaluation.
  */
 import type { SloReader } from '../engine/index.js';
-import { MissingMinutesError, budgetOf, endMinuteOf, planWindows, type SloLedger } from '../slo/evaluate/index.js';
+import { MissingMinutesError, budgetOf, endMinuteOf, planWindows, type LedgerView, type SeriesView } from '../slo/evaluate/index.js';
 import { metricBadBySeriesQuery } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import type { QueryParams } from '../store/index.js';
@@ -260,6 +260,13 @@ export function createAttributionService({ store, reader, deployments = async ()
   };
 }
 
+/**
+ * Attribution over another reader of recorded minutes and another clock: what `tollgate diff`
+ * replays a stored decision with (its causes as of the decision's instant).
+ */
+export const attributionOn = (store: AttributionStore) => (reader: AttributionReader, nowMs: number): AttributionService =>
+  createAttributionService({ store, reader, now: () => nowMs });
+
 interface MetricCauseRow {
   labels: Record<string, string>;
   bad: number | string;
@@ -287,14 +294,16 @@ function baselineSide(baseline: Exclude<Baseline, { kind: 'none' }>, request: At
 }
 
 /** Ledger sums over minutes, moved in to whole hours where the minutes are no longer held. */
-function sumLedger(ledger: SloLedger, fromMinute: number, toMinute: number, minutesFrom: number, filter: Parameters<SloLedger['sum']>[2]): { total: number } {
+function sumLedger(ledger: LedgerView, fromMinute: number, toMinute: number, minutesFrom: number, filter: (s: SeriesView) => boolean): { total: number } {
   let from = fromMinute;
   let to = toMinute;
   if (from < minutesFrom) from = Math.ceil(from / HOUR) * HOUR;
   if (to < minutesFrom) to = Math.floor((to + 60) / HOUR) * HOUR - 60;
   if (to < from) return { total: 0 };
   try {
-    return ledger.sum(from, to, filter);
+    let total = 0;
+    for (const s of ledger.series()) if (filter(s)) total += s.sum(from, to).total;
+    return { total };
   } catch (e) {
     if (e instanceof MissingMinutesError) return { total: 0 };
     throw e;

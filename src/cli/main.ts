@@ -16,7 +16,9 @@ const USAGE = `usage: tollgate <command>
   schema [--cluster NAME] [--database DB]  print the ClickHouse DDL (single-node, or the cluster form)
   hash-token <token>                       print the sha256 to put in TOLLGATE_TOKENS_FILE
   gate --url URL --app APP --environment ENV --service SVC --config-hash HASH [--wait]
-                                           ask the release gate (Argo CD PreSync): exit 0 allow, 1 deny`;
+                                           ask the release gate (Argo CD PreSync): exit 0 allow, 1 deny
+  diff --base REF|DIR [--head DIR] [--url URL] [--format text|markdown|json] [--fail-on CONDITIONS]
+                                           backtest a change to the SLO files on stored data`;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,6 +37,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     case 'gate': {
       const { gateCommand } = await import('./gate-command.js');
       return gateCommand(rest, { out: io.out, err: io.err, env: process.env });
+    }
+    case 'diff': {
+      const { diffCommand } = await import('./diff-command.js');
+      return diffCommand(rest, { out: io.out, err: io.err, env: process.env });
     }
     case 'validate': {
       const { runValidate } = await import('../slo/spec/index.js');

@@ -18,11 +18,13 @@ import type { Logger } from 'pino';
 import type { Signal } from '../ingest/index.js';
 import type { AlertState } from '../slo/math/index.js';
 import {
-  ledgerCounts, planWindows, SloLedger, sloStatus, type AlertStep, type SloStatus, type WindowPlan,
+  excludingLedger, ledgerCounts, planWindows, SloLedger, sloStatus,
+  type AlertStep, type AppliedAdjustment, type LedgerView, type SloStatus, type WindowPlan,
 } from '../slo/evaluate/index.js';
 import { sliQuery, type EvaluationWindow, type SliCounts } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import { DEFAULT_RETENTION, millisToDateTime64, type QueryParams, type Retention, type RowBatch } from '../store/index.js';
+import { createExclusionIndex, type AdjustmentInPeriod, type ExclusionIndex } from './exclusions.js';
 import { createLiveFeed, type LiveTally } from './live-feed.js';
 import { createMinutesTable, versionKeyString, type MinutesTable } from './minutes-table.js';
 import { promqlSliCounts, type PromqlEnv } from './promql-sli.js';
@@ -36,6 +38,8 @@ export interface EvaluatedSlo {
   steps: AlertStep[];
   /** How the SLO is recorded; null for SLOs evaluated by their own statement. */
   recording: RecordingStatus | null;
+  /** Budget adjustments that exclude minutes of the current period from its numbers. */
+  adjustments: AdjustmentInPeriod[];
 }
 
 export type SloEvaluation = { ok: true; slo: SloDefinition; value: EvaluatedSlo } | { ok: false; slo: SloDefinition; error: string };
@@ -59,6 +63,8 @@ export interface SloReader {
   windowCounts(slo: SloDefinition, windows: readonly EvaluationWindow[], endMinute: number, environment?: string | null): SliCounts | undefined;
   /** Where the SLO's events came from since `fromMinute`, in every environment. */
   sources(slo: SloDefinition, fromMinute: number): SeenSource[];
+  /** Budget adjustments that apply to the SLO, with their minutes over the span its ledger holds (none for SLOs not recorded). */
+  adjustmentsOf?(slo: SloDefinition): AppliedAdjustment[];
   /** The latest evaluation of an SLO evaluated by its own statement (PromQL, sub-minute slices). */
   latestDirect(name: string): { plan: WindowPlan; counts: SliCounts } | undefined;
   recording(name: string): RecordingStatus | undefined;
@@ -66,9 +72,9 @@ export interface SloReader {
    * The SLO's ledger, the environment its numbers are read in, and the first minute it holds by the
    * minute (a window ending earlier needs `ledgerFromTable`); undefined when not recorded.
    */
-  ledgerOf(slo: SloDefinition): { ledger: SloLedger; environment: string | null; minutesFrom: number } | undefined;
+  ledgerOf(slo: SloDefinition): { ledger: LedgerView; environment: string | null; minutesFrom: number } | undefined;
   /** A ledger of the minutes [fromMinute, toMinute] read back from the table (series points older than memory holds). */
-  ledgerFromTable(slo: SloDefinition, fromMinute: number, toMinute: number): Promise<SloLedger | undefined>;
+  ledgerFromTable(slo: SloDefinition, fromMinute: number, toMinute: number): Promise<LedgerView | undefined>;
 }
 
 export interface SloEngine {
@@ -139,6 +145,7 @@ export async function createSloEngine({
   const table: MinutesTable = createMinutesTable(store);
   const recorder: Recorder = createRecorder({ store, table, log, now, retention, ...(onLate === undefined ? {} : { onLate }) });
   const live = createLiveFeed(() => recorder.recorded(), (n) => onLate?.(n, 'live'));
+  const exclusions: ExclusionIndex = createExclusionIndex({ table, log });
   let syncedRevision: string | undefined;
   // Leading from the start: the alert states were just read, and the recording progress is read at the first sync.
   let wasLeader = isLeader();
@@ -180,14 +187,18 @@ export async function createSloEngine({
     states = await loadAlertStates(store);
   };
 
-  /** Reads the SLO files' current set into the recorder (once per revision). */
+  /** Reads the SLO files' current set into the recorder (once per revision), and their budget adjustments. */
   const sync = async (): Promise<void> => {
     const loaded = registry.current();
-    if (loaded.revision === syncedRevision) return;
-    await recorder.sync(loaded.slos);
-    syncedRevision = loaded.revision;
-    for (const name of latest.keys()) if (!loaded.slos.some((s) => s.name === name)) latest.delete(name);
+    if (loaded.revision !== syncedRevision) {
+      await recorder.sync(loaded.slos);
+      syncedRevision = loaded.revision;
+      for (const name of latest.keys()) if (!loaded.slos.some((s) => s.name === name)) latest.delete(name);
+    }
+    await exclusions.update(loaded.adjustments, recorder.recorded(), now());
   };
+  /** After a recording job: hours it changed may need their adjustment edges read again. */
+  const afterRecording = (): Promise<void> => exclusions.update(registry.current().adjustments, recorder.recorded(), now());
 
   /**
    * One evaluation per SLO at a time: a second caller waits for the one in progress and then runs
@@ -206,7 +217,7 @@ export async function createSloEngine({
   /** Counts of an SLO at an instant: arithmetic for recorded SLOs, its own statement or PromQL for the others. */
   const countsOf = async (slo: SloDefinition, plan: WindowPlan, nowMs: number): Promise<{ counts: SliCounts; source: string }> => {
     const r = recorder.get(slo.name);
-    if (r !== undefined) return { counts: countsFromLedger(r, slo, plan.windows, plan.endMinuteSeconds, null), source: recordedFrom(r) };
+    if (r !== undefined) return { counts: countsFromLedger(exclusions.view(r), slo, plan.windows, plan.endMinuteSeconds, null), source: recordedFrom(r) };
     if (slo.sli.kind === 'promql') {
       if (promql === undefined) throw new Error('PromQL SLIs need a query runner and a series source');
       const counts = await promqlSliCounts(slo, slo.sli, plan, nowMs, promql);
@@ -229,7 +240,10 @@ export async function createSloEngine({
         const { counts, source } = await countsOf(slo, plan, nowMs);
         const { status, steps } = sloStatus(slo, plan, counts, states, nowMs, source);
         const r = recorder.get(slo.name);
-        const evaluated: EvaluatedSlo = { slo, status, steps, recording: r === undefined ? null : recorder.status(r) };
+        const evaluated: EvaluatedSlo = {
+          slo, status, steps, recording: r === undefined ? null : recorder.status(r),
+          adjustments: r === undefined ? [] : exclusions.inPeriod(r, plan, environmentOf(slo, null)),
+        };
         if (!leader) {
           latest.set(slo.name, evaluated);
           return { ok: true, slo, value: evaluated };
@@ -263,8 +277,9 @@ export async function createSloEngine({
     windowCounts(slo, windows, endMinute, environment = null) {
       const r = recorder.get(slo.name);
       if (r === undefined) return undefined;
-      return countsFromLedger(r, slo, windows, endMinute, environment);
+      return countsFromLedger(exclusions.view(r), slo, windows, endMinute, environment);
     },
+    adjustmentsOf: (slo) => (recorder.get(slo.name) === undefined ? [] : exclusions.applied(slo.name)),
     sources(slo, fromMinute) {
       const r = recorder.get(slo.name);
       if (r === undefined) return [];
@@ -282,14 +297,15 @@ export async function createSloEngine({
     },
     ledgerOf(slo) {
       const r = recorder.get(slo.name);
-      return r === undefined ? undefined : { ledger: r.ledger, environment: environmentOf(slo, null), minutesFrom: recorder.minutesHeldFrom(r) };
+      return r === undefined ? undefined : { ledger: exclusions.view(r), environment: environmentOf(slo, null), minutesFrom: recorder.minutesHeldFrom(r) };
     },
     async ledgerFromTable(slo, fromMinute, toMinute) {
       const r = recorder.get(slo.name);
       if (r === undefined) return undefined;
       const ledger = new SloLedger(r.slo.sli.kind === 'metric-ratio' || r.slo.sli.kind === 'metric-histogram');
       ledger.merge(await table.loadMinutes({ slo: r.slo.name, version: r.version }, fromMinute, toMinute), { markDirty: false });
-      return ledger;
+      // Every minute of the range is held, so excluded stretches need no edges.
+      return excludingLedger(ledger, exclusions.intervals(slo.name));
     },
   };
 
@@ -325,17 +341,22 @@ export async function createSloEngine({
           await recorder.settle();
           if (backfill) while (await recorder.backfillStep());
         } else await follow();
+        await afterRecording();
       });
     },
     async reconcileNow() {
       let late = 0;
       await serialize(async () => {
         late = await recorder.reconcile();
+        await afterRecording();
       });
       return late;
     },
     async compactNow() {
-      await serialize(async () => recorder.compact());
+      await serialize(async () => {
+        recorder.compact();
+        await afterRecording();
+      });
     },
     start() {
       stopped = false;
@@ -343,18 +364,26 @@ export async function createSloEngine({
         await sync();
         if (await leading()) await recorder.settle();
         else await follow();
+        await afterRecording();
       });
       // Followers evaluate too, storing and sending nothing, so /api/v1/alerts answers the same everywhere.
       every(evaluationIntervalMs, evaluateAll);
       // Backfill runs in the background, a chunk at a time between the other jobs.
       every(250, async () => {
         if (!(await leading())) return;
-        for (let i = 0; i < 8 && (await recorder.backfillStep()); i++);
+        let stepped = false;
+        for (let i = 0; i < 8 && (await recorder.backfillStep()); i++) stepped = true;
+        if (stepped) await afterRecording();
       });
       every(3_600_000, async () => {
         if (await leading()) await recorder.reconcile();
+        await afterRecording();
       });
-      every(600_000, async () => recorder.compact());
+      every(600_000, async () => {
+        recorder.compact();
+        // Hours that just lost their minutes may be where a budget adjustment starts or ends.
+        await afterRecording();
+      });
     },
     async stop() {
       stopped = true;
@@ -386,9 +415,10 @@ function environmentOf(slo: SloDefinition, asked: string | null): string | null 
   return slo.sli.kind === 'spans' ? slo.sli.match.environment : null;
 }
 
-function countsFromLedger(r: RecordedSlo, slo: SloDefinition, windows: readonly EvaluationWindow[], endMinute: number, environment: string | null): SliCounts {
-  return ledgerCounts(r.ledger, windows, endMinute, environmentOf(slo, environment), slo.budgeting);
+function countsFromLedger(ledger: LedgerView, slo: SloDefinition, windows: readonly EvaluationWindow[], endMinute: number, environment: string | null): SliCounts {
+  return ledgerCounts(ledger, windows, endMinute, environmentOf(slo, environment), slo.budgeting);
 }
+
 
 /** What is firing now, from the last transition of every alert (survives restarts). */
 async function loadAlertStates(store: EngineStore): Promise<Map<string, AlertState>> {

@@ -15,6 +15,7 @@ import {
   loadScannedDirectory,
   scanSloDirectory,
   SLO_LIMITS,
+  type BudgetAdjustment,
   type GatePolicy,
   type Problem,
   type SloDefinition,
@@ -26,6 +27,7 @@ import {
 export interface LoadedSlos {
   slos: SloDefinition[];
   policies: GatePolicy[];
+  adjustments: BudgetAdjustment[];
   problems: Problem[];
   /** Files whose problems kept an older version of their definitions loaded. */
   staleFiles: string[];
@@ -53,6 +55,7 @@ export const createSloDirectoryLoader = ({ limits = SLO_LIMITS }: { limits?: Slo
 interface FileDefinitions {
   slos: SloDefinition[];
   policies: GatePolicy[];
+  adjustments: BudgetAdjustment[];
 }
 
 export async function openSloRegistry({ dir, log, pollIntervalMs = 10_000, debounceMs = 250, loader = createSloDirectoryLoader() }: {
@@ -137,18 +140,19 @@ function merge(result: SloLoadResult, lastGood: Map<string, FileDefinitions>): L
   const byFile = new Map<string, FileDefinitions>();
   const entry = (file: string): FileDefinitions => {
     let e = byFile.get(file);
-    if (e === undefined) byFile.set(file, (e = { slos: [], policies: [] }));
+    if (e === undefined) byFile.set(file, (e = { slos: [], policies: [], adjustments: [] }));
     return e;
   };
   for (const s of result.slos) entry(s.source.file).slos.push(s);
   for (const p of result.policies) entry(p.source.file).policies.push(p);
+  for (const a of result.adjustments) entry(a.source.file).adjustments.push(a);
 
   const badFiles = new Set(result.problems.map((p) => p.file));
   const staleFiles: string[] = [];
   const valid: FileDefinitions[] = [];
   const stale: FileDefinitions[] = [];
   for (const file of new Set([...byFile.keys(), ...badFiles])) {
-    const fresh = byFile.get(file) ?? { slos: [], policies: [] };
+    const fresh = byFile.get(file) ?? { slos: [], policies: [], adjustments: [] };
     const previous = lastGood.get(file);
     if (!badFiles.has(file)) {
       lastGood.set(file, fresh);
@@ -163,12 +167,16 @@ function merge(result: SloLoadResult, lastGood: Map<string, FileDefinitions>): L
   // Valid files first, so a stale file's old definitions never shadow a name a valid file defines.
   const slos = [...valid, ...stale].flatMap((f) => f.slos);
   const policies = [...valid, ...stale].flatMap((f) => f.policies);
+  const adjustmentNames = new Set<string>();
+  const adjustments = [...valid, ...stale].flatMap((f) => f.adjustments)
+    .filter((a) => (adjustmentNames.has(a.name) ? false : (adjustmentNames.add(a.name), true)));
   // A file that disappeared takes its definitions with it.
   for (const file of lastGood.keys()) if (!byFile.has(file) && !badFiles.has(file)) lastGood.delete(file);
   const names = new Set<string>();
   return {
     slos: slos.filter((s) => (names.has(s.name) ? false : (names.add(s.name), true))),
     policies,
+    adjustments,
     problems: result.problems,
     staleFiles,
     revision: result.revision,
@@ -181,6 +189,6 @@ function haveSameProblems(a: LoadedSlos, b: LoadedSlos): boolean {
 }
 
 function report(loaded: LoadedSlos, log: Logger): void {
-  log.info({ slos: loaded.slos.length, policies: loaded.policies.length, revision: loaded.revision }, 'SLO directory loaded');
+  log.info({ slos: loaded.slos.length, policies: loaded.policies.length, adjustments: loaded.adjustments.length, revision: loaded.revision }, 'SLO directory loaded');
   for (const p of loaded.problems) log.warn({ problem: formatProblem(p) }, 'SLO file problem; its last good version stays loaded');
 }

@@ -62,7 +62,8 @@ export interface DecisionLog {
   record(d: StoredDecision): void;
   get(id: string): Promise<StoredDecision | undefined>;
   /** Newest first; `service` matches the app or a requested service. */
-  list(filter: { app?: string; environment?: string; service?: string; limit: number }): Promise<StoredDecision[]>;
+  /** `sinceMs`: only decisions made then or later (`tollgate diff` replays a period's). */
+  list(filter: { app?: string; environment?: string; service?: string; sinceMs?: number; limit: number }): Promise<StoredDecision[]>;
   addOverride(o: NewOverride, id: string, nowMs: number): Promise<StoredOverride>;
   /** Overrides of this app and environment that have not expired, from the cache. */
   validOverrides(app: string, environment: string, nowMs: number): Override[];
@@ -161,7 +162,7 @@ export function createDecisionLog({ store, log }: { store: LogStore; log: Logger
       return rows[0] === undefined ? undefined : decisionOf(rows[0]);
     },
 
-    async list({ app = '', environment = '', service = '', limit }) {
+    async list({ app = '', environment = '', service = '', sinceMs = 0, limit }) {
       const rows = await store.query<DecisionRow>(
         `SELECT ${DECISION_SELECT} FROM tollgate_gate_decisions
          WHERE ({app:String} = '' OR App = {app:String})
@@ -169,11 +170,12 @@ export function createDecisionLog({ store, log }: { store: LogStore; log: Logger
            AND ({service:String} = '' OR App = {service:String}
                 OR JSONExtractString(Request, 'service') = {service:String}
                 OR has(JSONExtract(Request, 'service', 'Array(String)'), {service:String}))
+           AND DecidedAt >= fromUnixTimestamp64Milli({since:Int64})
          ORDER BY DecidedAt DESC LIMIT {limit:UInt32}`,
-        { app, environment, service, limit },
+        { app, environment, service, since: sinceMs, limit },
       );
       const stored = rows.map(decisionOf);
-      const held = [...pending.values()].filter((d) => (app === '' || d.app === app) && (environment === '' || d.environment === environment)
+      const held = [...pending.values()].filter((d) => d.decidedAtMs >= sinceMs && (app === '' || d.app === app) && (environment === '' || d.environment === environment)
         && (service === '' || d.app === service || [d.request['service']].flat().includes(service)));
       const ids = new Set(stored.map((d) => d.id));
       return [...held.filter((d) => !ids.has(d.id)), ...stored].sort((a, b) => b.decidedAtMs - a.decidedAtMs).slice(0, limit);

@@ -7,7 +7,7 @@
  * release with bad events asks the store, for what made them bad. The rules are pure
  * (release-history.ts, decide.ts); this is the shell that feeds them.
  */
-import type { AttributionRequest } from '../attribution/index.js';
+import type { AttributionRequest, AttributionService } from '../attribution/index.js';
 import type { SloReader } from '../engine/index.js';
 import { budgetRemaining, parseDurationSeconds } from '../slo/math/index.js';
 import { budgetOf, endMinuteOf, planWindows, sloStatus, windowStartSeconds, withWindow } from '../slo/evaluate/index.js';
@@ -96,6 +96,11 @@ export async function withCauses(sources: EvidenceSources, input: GateInput & Ga
   const asks = causeAsks(input, verdict);
   const answers = await Promise.all(asks.map((a) => sources.causes(a.slo, a.request)));
   return { ...input, causes: answers.flat() };
+}
+
+/** The gate's causes from attribution: each cause with the SLO it burned. */
+export function causesFrom(attribution: Pick<AttributionService, 'attribute'>): EvidenceSources['causes'] {
+  return async (slo, request) => (await attribution.attribute(slo, request)).causes.map((c) => ({ ...c, slo: slo.name }));
 }
 
 /** What each failed check's causes are read over, in the summary's order of checks. */

@@ -44,17 +44,21 @@ export async function ensureServerDatabase(target: ClickHouseTarget, statements:
   }
 }
 
-/** `requestTimeoutMs`: how long a server may take to answer one request before the client gives up. */
-export function openClickHouse(target: ClickHouseTarget, requestTimeoutMs = 30_000): OpenedClient {
+/**
+ * `requestTimeoutMs`: how long a server may take to answer one request before the client gives up;
+ * `readOnly`: every statement runs with `readonly = 1` (the server refuses writes), and no directory is created.
+ */
+export function openClickHouse(target: ClickHouseTarget, { requestTimeoutMs = 30_000, readOnly = false }: { requestTimeoutMs?: number; readOnly?: boolean } = {}): OpenedClient {
+  const settings = readOnly ? { ...CLIENT_SETTINGS, readonly: '1' as const } : CLIENT_SETTINGS;
   switch (target.kind) {
     case 'embedded': {
-      mkdirSync(target.path, { recursive: true });
+      if (!readOnly) mkdirSync(target.path, { recursive: true });
       const connection = createChdbConnection({ path: target.path });
       const client = createClient({
         // chdb ships its own copy of @clickhouse/client-common's types, so TypeScript sees two
         // nominally different `Connection` interfaces; chdb implements this exact contract.
         connection: connection as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'],
-        clickhouse_settings: CLIENT_SETTINGS,
+        clickhouse_settings: settings,
       });
       return { client, database: 'default', maxConcurrentStatements: 1, cluster: undefined };
     }
@@ -64,7 +68,7 @@ export function openClickHouse(target: ClickHouseTarget, requestTimeoutMs = 30_0
         username: target.username,
         password: target.password,
         database: target.database,
-        clickhouse_settings: CLIENT_SETTINGS,
+        clickhouse_settings: settings,
         request_timeout: requestTimeoutMs,
         max_open_connections: 16,
         // Failed statements reach Tollgate's own log (pino) where they matter; the client would print each one again, unstructured.

@@ -1,4 +1,4 @@
-export { openStore } from './store.js';
+export { openStore, openStoreReadOnly } from './store.js';
 export type { Store, QueryParams, OpenStoreResult, StatementObserver, StoreTimeouts } from './store.js';
 export type { RepairReport } from './crash-repair.js';
 export { StoreUnavailableError, isUnreachable } from './unavailable.js';

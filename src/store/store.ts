@@ -7,6 +7,7 @@
  * own 10 s timeout instead of being held while the store is slow; what cannot reach the store is
  * thrown as StoreUnavailableError, and `health()` says whether the store answers (unavailable.ts).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -78,7 +79,7 @@ export async function openStore(target: ClickHouseTarget, onStatement?: Statemen
   // Read before chDB opens the directory: what the last process left, not what this one writes.
   const watermarkFile = target.kind === 'embedded' ? path.join(target.path, WATERMARK_FILE) : undefined;
   const lastEnd = watermarkFile === undefined ? undefined : readWatermark(watermarkFile);
-  const opened = openClickHouse(target, timeouts.statementTimeoutMs ?? 30_000);
+  const opened = openClickHouse(target, { requestTimeoutMs: timeouts.statementTimeoutMs ?? 30_000 });
   const form: SchemaForm = opened.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: opened.cluster };
   const queue = createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements });
   const store = new ClickHouseStore(
@@ -115,6 +116,45 @@ export async function openStore(target: ClickHouseTarget, onStatement?: Statemen
     await store.close();
     throw e;
   }
+}
+
+
+/**
+ * The store for reading only (tools such as `tollgate diff`): no migrations, no retention changes,
+ * every statement under `readonly = 1`. An embedded store must exist already, and chDB lets one
+ * process open a data directory: while a Tollgate runs on it, this fails and the tool should ask
+ * that Tollgate instead.
+ */
+export async function openStoreReadOnly(target: ClickHouseTarget): Promise<Store> {
+  if (target.kind === 'embedded' && !existsSync(target.path)) {
+    throw new StoreUnavailableError(`no Tollgate store at ${target.path} (set TOLLGATE_DATA_DIR, or pass --url to ask a running Tollgate)`);
+  }
+  let opened: ReturnType<typeof openClickHouse>;
+  try {
+    opened = openClickHouse(target, { readOnly: true });
+  } catch (e) {
+    throw unavailable(target, e);
+  }
+  const form: SchemaForm = opened.cluster === undefined ? { kind: 'single' } : { kind: 'cluster', cluster: opened.cluster };
+  const store = new ClickHouseStore(
+    opened.client, opened.database, form, target.kind, createStatementQueue({ maxConcurrent: opened.maxConcurrentStatements }), undefined, createHealthTracker(),
+  );
+  try {
+    await store.query('SELECT 1 FROM tollgate_slo_minutes LIMIT 0');
+  } catch (e) {
+    await store.close().catch(() => undefined);
+    throw unavailable(target, e);
+  }
+  return store;
+}
+
+function unavailable(target: ClickHouseTarget, e: unknown): StoreUnavailableError {
+  const message = e instanceof Error ? e.message : String(e);
+  // chDB prints "Cannot lock file …/status. Another server instance in same directory is already running" and throws this.
+  if (target.kind === 'embedded' && /lock|Failed to create connection/i.test(message)) {
+    return new StoreUnavailableError(`the store at ${target.path} is open in another process (a running Tollgate: chDB lets one process open a data directory); pass --url to ask that Tollgate`);
+  }
+  return new StoreUnavailableError(`cannot read the Tollgate store: ${message.split('\n')[0]}`);
 }
 
 function timed(queue: StatementQueue, onStatement: StatementObserver): StatementQueue {

@@ -8,5 +8,5 @@ export { pageShell, PAGES } from './shell.js';
 export type { PageDef, PageName } from './shell.js';
 export { staticAssets, vendorAssets, VENDOR_FILES, STATIC_DIR } from './assets.js';
 export type { Asset, AssetSource } from './assets.js';
-export { seriesPlan, sloSeries } from './slo-series.js';
-export type { SeriesOptions, SeriesPlan, SloSeries } from './slo-series.js';
+export { exclusionBands, seriesPlan, sloSeries } from './slo-series.js';
+export type { ExclusionBand, SeriesOptions, SeriesPlan, SloSeries } from './slo-series.js';

@@ -9,7 +9,7 @@
  * that are held as hour totals). Pure.
  */
 import { budgetRemaining, burnRate } from '../slo/math/index.js';
-import { MINUTE_EXACT_WINDOW_SECONDS, windowSeries, type Counts, type SloLedger } from '../slo/evaluate/index.js';
+import { clipIntervals, MINUTE_EXACT_WINDOW_SECONDS, windowSeries, type AppliedAdjustment, type Counts, type LedgerView } from '../slo/evaluate/index.js';
 
 export interface SeriesOptions {
   /** Points on the budget chart across the period so far. @default 60 */
@@ -69,7 +69,7 @@ export function seriesPlan(
 }
 
 /** Both series from the SLO's ledger, in `environment` (null: all). */
-export function sloSeries(plan: SeriesPlan, ledger: SloLedger, environment: string | null, budgetFraction: number): SloSeries {
+export function sloSeries(plan: SeriesPlan, ledger: LedgerView, environment: string | null, budgetFraction: number): SloSeries {
   const endMinutes = (times: readonly number[]): number[] => times.map((t) => t - 60);
   const asWindow = (c: Counts) => ({ totalEvents: c.total, badEvents: c.bad });
   const budget = windowSeries(ledger, environment, endMinutes(plan.budgetTimes), () => plan.periodStartSeconds, false).total;
@@ -86,4 +86,18 @@ export function sloSeries(plan: SeriesPlan, ledger: SloLedger, environment: stri
       long: long.map((c) => burnRate(asWindow(c), budgetFraction)),
     },
   };
+}
+
+/** A shaded band on the charts: minutes a budget adjustment excludes, [from, to) in unix seconds. */
+export interface ExclusionBand {
+  from: number;
+  to: number;
+  name: string;
+  reason: string;
+}
+
+/** The bands within [fromSeconds, toSeconds) of the charts, from the SLO's budget adjustments. */
+export function exclusionBands(applied: readonly AppliedAdjustment[], fromSeconds: number, toSeconds: number): ExclusionBand[] {
+  return applied.flatMap((a) => clipIntervals(a.intervals, fromSeconds, toSeconds - 60)
+    .map((i) => ({ from: i.from, to: i.to + 60, name: a.adjustment.name, reason: a.adjustment.reason })));
 }

@@ -12,3 +12,8 @@ export { MissingMinutesError, SeriesLedger, SloLedger, type Counts, type MinuteR
 export { ledgerCounts } from './ledger-counts.js';
 export { alertInstances } from './alert-instances.js';
 export { windowSeries, type WindowSeries } from './over-time.js';
+export {
+  adjustmentApplies, appliedAdjustments, clipIntervals, excludedIntervals, exclusionIntervals, MAX_OCCURRENCES, mergeIntervals,
+  type AppliedAdjustment, type MinuteInterval,
+} from './adjustments.js';
+export { edgeHoursNeeded, excludingLedger, NO_EDGES, type EdgeMinutes, type LedgerView, type SeriesView } from './excluding-ledger.js';

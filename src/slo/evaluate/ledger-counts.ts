@@ -6,11 +6,11 @@
  */
 import { countSlices, type EvaluationWindow, type SliCounts, type SliceCounts, type WindowCounts } from '../sli/index.js';
 import type { Budgeting } from '../spec/index.js';
-import type { SeriesLedger, SloLedger } from './ledger.js';
+import type { LedgerView, SeriesView } from './excluding-ledger.js';
 
 /** Events of the windows ending with `endMinute`, in `environment` (null: every environment). */
 export function ledgerCounts(
-  ledger: SloLedger,
+  ledger: LedgerView,
   windows: readonly EvaluationWindow[],
   endMinute: number,
   environment: string | null,
@@ -44,7 +44,7 @@ export function ledgerCounts(
 
 /** Whole-minute slices: each slice's counts from its minutes, judged against the target by countSlices. */
 function sliceCountsOf(
-  series: readonly SeriesLedger[],
+  series: readonly SeriesView[],
   windows: readonly EvaluationWindow[],
   endMinute: number,
   sliceSeconds: number,

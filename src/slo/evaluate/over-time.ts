@@ -4,7 +4,8 @@
  * page's charts (ui/slo-series.ts) use: the counts of a window ending with each sample minute, from
  * a ledger, for all releases together and per config_hash. Pure.
  */
-import type { Counts, SloLedger } from './ledger.js';
+import type { LedgerView } from './excluding-ledger.js';
+import type { Counts } from './ledger.js';
 
 export interface WindowSeries {
   /** Indexed like the sample minutes. */
@@ -18,7 +19,7 @@ export interface WindowSeries {
  * @throws MissingMinutesError when a sample's window needs minutes of an hour the ledger holds only as a total.
  */
 export function windowSeries(
-  ledger: SloLedger,
+  ledger: LedgerView,
   environment: string | null,
   samples: readonly number[],
   startOf: (endMinute: number) => number,

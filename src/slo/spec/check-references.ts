@@ -2,13 +2,14 @@
  * @module slo/spec/check-references
  * Checks across all files: unique names per kind, `depends_on` and `slos` naming SLOs that exist, no dependency cycles.
  */
-import type { LoadedPolicy, LoadedSlo } from './load-document.js';
-import type { GatePolicy, SloDefinition } from './model.js';
+import type { LoadedAdjustment, LoadedPolicy, LoadedSlo } from './load-document.js';
+import type { BudgetAdjustment, GatePolicy, SloDefinition, SloSelection } from './model.js';
 import { formatPos, type Problem, type SourcePos } from './problem.js';
 
 export interface ReferenceCheckInput {
   slos: readonly LoadedSlo[];
   policies: readonly LoadedPolicy[];
+  adjustments?: readonly LoadedAdjustment[];
   /** Names of SLO documents that failed to load: referring to them is not a second mistake. */
   declaredSloNames: ReadonlySet<string>;
 }
@@ -17,6 +18,7 @@ export interface ReferenceCheckResult {
   /** Without later duplicates: the first definition of a name wins. */
   slos: SloDefinition[];
   policies: GatePolicy[];
+  adjustments: BudgetAdjustment[];
   problems: Problem[];
 }
 
@@ -36,8 +38,13 @@ export function checkReferences(input: ReferenceCheckInput): ReferenceCheckResul
   }
   problems.push(...findCycles(slos));
 
-  for (const { policy, sloNamesAt, slosAt } of policies) {
-    const selection = policy.slos;
+  for (const { policy, sloNamesAt, slosAt } of policies) checkSelection(policy.slos, sloNamesAt, slosAt);
+  const adjustments = dropDuplicates(input.adjustments ?? [], (l) => l.adjustment, 'budget adjustment', problems);
+  for (const { adjustment, sloNamesAt, slosAt } of adjustments) checkSelection(adjustment.slos, sloNamesAt, slosAt);
+  return { slos: slos.map((l) => l.slo), policies: policies.map((l) => l.policy), adjustments: adjustments.map((l) => l.adjustment), problems };
+
+  /** A gate policy's or a budget adjustment's `slos`: names that exist, or a selector that matches some SLO. */
+  function checkSelection(selection: SloSelection, sloNamesAt: readonly SourcePos[], slosAt: SourcePos): void {
     switch (selection.kind) {
       case 'names':
         selection.names.forEach((name, i) => {
@@ -55,10 +62,9 @@ export function checkReferences(input: ReferenceCheckInput): ReferenceCheckResul
         break;
       }
       default:
-        return assertNever(selection);
+        assertNever(selection);
     }
   }
-  return { slos: slos.map((l) => l.slo), policies: policies.map((l) => l.policy), problems };
 }
 
 function dropDuplicates<T>(items: readonly T[], definition: (item: T) => { name: string; source: SourcePos }, what: string, problems: Problem[]): T[] {

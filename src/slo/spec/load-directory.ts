@@ -54,7 +54,7 @@ async function parseOffThread(files: RawSourceFile[], limits: SloLimits): Promis
  */
 function unparsed(files: readonly RawSourceFile[], message: string): SloLoadResult {
   const problems: Problem[] = files.map((f) => ({ file: f.shownPath, line: 1, column: 1, message }));
-  return { slos: [], policies: [], foreign: [], problems, revision: revisionOfRaw(files) };
+  return { slos: [], policies: [], adjustments: [], foreign: [], problems, revision: revisionOfRaw(files) };
 }
 
 /** The YAML files below `dir` that are within the limits, with paths relative to it (`/`-separated), in name order. */

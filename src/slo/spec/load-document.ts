@@ -5,13 +5,15 @@
 import type { Document, LineCounter } from 'yaml';
 import { isScalar } from 'yaml';
 import { describeValue } from './describe-value.js';
+import { budgetAdjustmentFromWire } from './adjustment-from-wire.js';
 import { gatePolicyFromWire } from './gate-policy-from-wire.js';
 import { problemsFromIssues } from './issue-problems.js';
 import type { SloLimits } from './limits.js';
-import type { ForeignDocument, GatePolicy, SloDefinition } from './model.js';
+import type { BudgetAdjustment, ForeignDocument, GatePolicy, SloDefinition } from './model.js';
 import type { Problem, SourcePos } from './problem.js';
 import { sloFromWire } from './slo-from-wire.js';
 import { API_GROUP_PREFIX, API_VERSION } from './wire-common.js';
+import { budgetAdjustmentDocument } from './wire-budget-adjustment.js';
 import { gatePolicyDocument } from './wire-gate-policy.js';
 import { sloDocument } from './wire-slo.js';
 import { openSloPart, OPENSLO_API_VERSION, type OpenSloPart } from './openslo.js';
@@ -32,9 +34,17 @@ export interface LoadedPolicy {
   slosAt: SourcePos;
 }
 
+export interface LoadedAdjustment {
+  adjustment: BudgetAdjustment;
+  /** One per name when `slos` is a list. */
+  sloNamesAt: SourcePos[];
+  slosAt: SourcePos;
+}
+
 export type DocumentResult =
   | { kind: 'slo'; loaded: LoadedSlo }
   | { kind: 'policy'; loaded: LoadedPolicy }
+  | { kind: 'adjustment'; loaded: LoadedAdjustment }
   | { kind: 'foreign'; foreign: ForeignDocument }
   /** An OpenSLO document: SLOs are made once all files are read, since they may name SLIs and data sources elsewhere. */
   | { kind: 'openslo'; part: OpenSloPart }
@@ -42,7 +52,7 @@ export type DocumentResult =
   | { kind: 'invalid'; problems: Problem[]; declaredSloName: string | null }
   | { kind: 'empty' };
 
-const KINDS = ['SLO', 'GatePolicy'] as const;
+const KINDS = ['SLO', 'GatePolicy', 'BudgetAdjustment'] as const;
 
 type DocumentLimits = Pick<SloLimits, 'maxKeysPerMap' | 'maxAliasesPerDocument' | 'maxAliasedNodesPerDocument'>;
 
@@ -105,6 +115,13 @@ function loadOurs(js: Record<string, unknown>, docKind: (typeof KINDS)[number], 
     const slo = sloFromWire(parsed.data, source);
     return { kind: 'slo', loaded: { slo, dependsOnAt: slo.dependsOn.map((_, i) => at.valueAt(['spec', 'depends_on', i])) } };
   }
+  if (docKind === 'BudgetAdjustment') {
+    const parsed = budgetAdjustmentDocument.safeParse(js, { reportInput: true });
+    if (!parsed.success) return { kind: 'invalid', problems: problemsFromIssues(parsed.error.issues, at), declaredSloName };
+    const adjustment = budgetAdjustmentFromWire(parsed.data, source);
+    const sloNamesAt = adjustment.slos.kind === 'names' ? adjustment.slos.names.map((_, i) => at.valueAt(['spec', 'slos', i])) : [];
+    return { kind: 'adjustment', loaded: { adjustment, sloNamesAt, slosAt: at.valueAt(['spec', 'slos']) } };
+  }
   const parsed = gatePolicyDocument.safeParse(js, { reportInput: true });
   if (!parsed.success) return { kind: 'invalid', problems: problemsFromIssues(parsed.error.issues, at), declaredSloName };
   const policy = gatePolicyFromWire(parsed.data, source);
@@ -132,7 +149,7 @@ function checkHeader(js: Record<string, unknown>, at: YamlLocator): HeaderCheck 
   if (kind === undefined) return done(invalid(at, [], 'missing required field "kind"'));
   const docKind = KINDS.find((k) => k === kind);
   if (docKind === undefined) {
-    return done(invalid(at, ['kind'], `unknown kind ${describeValue(kind)}, expected ${KINDS.join(' or ')}`));
+    return done(invalid(at, ['kind'], `unknown kind ${describeValue(kind)}, expected ${KINDS.slice(0, -1).join(', ')} or ${KINDS.at(-1)}`));
   }
   return { kind: 'ours', docKind };
 }

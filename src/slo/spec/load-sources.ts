@@ -3,17 +3,18 @@
  * File texts to definitions and problems. Pure: `load-directory.ts` does the reading.
  */
 import { checkReferences } from './check-references.js';
-import type { LoadedPolicy, LoadedSlo } from './load-document.js';
+import type { LoadedAdjustment, LoadedPolicy, LoadedSlo } from './load-document.js';
 import { loadFile, type SourceFile } from './load-file.js';
 import { SLO_LIMITS, type SloLimits } from './limits.js';
 import { resolveOpenSlo, type OpenSloPart } from './openslo.js';
-import type { ForeignDocument, GatePolicy, SloDefinition } from './model.js';
+import type { BudgetAdjustment, ForeignDocument, GatePolicy, SloDefinition } from './model.js';
 import { compareProblems, type Problem } from './problem.js';
 import { byPath, revisionOf } from './revision.js';
 
 export interface SloLoadResult {
   slos: SloDefinition[];
   policies: GatePolicy[];
+  adjustments: BudgetAdjustment[];
   foreign: ForeignDocument[];
   /** Sorted by file, line, column. Definitions that loaded are returned even when other files have problems. */
   problems: Problem[];
@@ -26,6 +27,7 @@ export function loadSloSources(files: readonly SourceFile[], { limits = SLO_LIMI
   const sorted = [...files].sort(byPath);
   const slos: LoadedSlo[] = [];
   const policies: LoadedPolicy[] = [];
+  const adjustments: LoadedAdjustment[] = [];
   const foreign: ForeignDocument[] = [];
   const problems: Problem[] = [];
   const declaredSloNames = new Set<string>();
@@ -40,6 +42,9 @@ export function loadSloSources(files: readonly SourceFile[], { limits = SLO_LIMI
           break;
         case 'policy':
           policies.push(result.loaded);
+          break;
+        case 'adjustment':
+          adjustments.push(result.loaded);
           break;
         case 'foreign':
           foreign.push(result.foreign);
@@ -62,10 +67,11 @@ export function loadSloSources(files: readonly SourceFile[], { limits = SLO_LIMI
   const fromOpenSlo = resolveOpenSlo(openSlo);
   slos.push(...fromOpenSlo.slos.map((slo) => ({ slo, dependsOnAt: [] })));
   problems.push(...fromOpenSlo.problems);
-  const checked = checkReferences({ slos, policies, declaredSloNames });
+  const checked = checkReferences({ slos, policies, adjustments, declaredSloNames });
   return {
     slos: checked.slos,
     policies: checked.policies,
+    adjustments: checked.adjustments,
     foreign,
     problems: [...problems, ...checked.problems].sort(compareProblems),
     revision: revisionOf(sorted),

@@ -163,3 +163,25 @@ export interface ForeignDocument {
   document: unknown;
   source: SourcePos;
 }
+
+/**
+ * A `kind: BudgetAdjustment` document: minutes whose events count neither as good nor as bad for the
+ * SLOs it selects (a maintenance window, a known incident), everywhere a number is made from them.
+ */
+export interface BudgetAdjustment {
+  name: string;
+  labels: Record<string, string>;
+  slos: SloSelection;
+  reason: string;
+  exclude: Exclusion;
+  source: SourcePos;
+}
+
+/**
+ * `window`: one stretch, [fromSeconds, toSeconds), whole minutes. `recurring`: a five-field cron
+ * expression read in `timeZone` (`every:` forms are written as one), each occurrence lasting
+ * `durationSeconds` of real time (whole minutes); `description` says it as the file wrote it.
+ */
+export type Exclusion =
+  | { kind: 'window'; fromSeconds: number; toSeconds: number }
+  | { kind: 'recurring'; cron: string; durationSeconds: number; timeZone: string; description: string };

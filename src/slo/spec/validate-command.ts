@@ -26,8 +26,9 @@ export async function runValidate(dir: string, out: (line: string) => void): Pro
 }
 
 /** `3 SLOs, 1 gate policy: valid` */
-export function summaryLine(result: Pick<SloLoadResult, 'slos' | 'policies' | 'foreign' | 'problems'>): string {
+export function summaryLine(result: Pick<SloLoadResult, 'slos' | 'policies' | 'foreign' | 'problems'> & { adjustments?: readonly unknown[] }): string {
   const parts = [count(result.slos.length, 'SLO', 'SLOs'), count(result.policies.length, 'gate policy', 'gate policies')];
+  if ((result.adjustments?.length ?? 0) > 0) parts.push(count(result.adjustments!.length, 'budget adjustment', 'budget adjustments'));
   if (result.foreign.length > 0) parts.push(`${count(result.foreign.length, 'foreign document', 'foreign documents')} (not checked)`);
   const verdict = result.problems.length === 0 ? 'valid' : count(result.problems.length, 'problem', 'problems');
   return `${parts.join(', ')}: ${verdict}`;

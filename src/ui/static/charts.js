@@ -6,9 +6,10 @@ import { h } from './app.js';
  * A time chart in a <figure>. `time`: unix seconds; `series`: [{label, values, color, dash?, format?, points? (non-null count)}];
  * `thresholds`: [{label, value, color}] drawn as dashed horizontal lines; `yFormat(v)` for the axis;
  * `yRange(min, max)` → [lo, hi]; `markers`: [{time (ISO), kind: deploy|first_seen}] drawn as vertical lines
- * (deploys solid, first-seen dotted). The canvas gets a text alternative (`summary`).
+ * (deploys solid, first-seen dotted); `bands`: [{from, to, name}] (unix seconds) shaded behind the lines, for
+ * minutes a budget adjustment excludes. The canvas gets a text alternative (`summary`).
  */
-export function timeChart({ title, note, time, series, thresholds = [], yFormat = (v) => String(v), yRange, summary, height = 260, markers = [] }) {
+export function timeChart({ title, note, time, series, thresholds = [], yFormat = (v) => String(v), yRange, summary, height = 260, markers = [], bands = [] }) {
   const body = h('div', { class: 'chart-body' });
   const figure = h('figure', { class: 'chart' }, h('figcaption', null, title, note ? h('span', { class: 'muted' }, ` — ${note}`) : null), body);
   const data = [time, ...series.map((s) => s.values), ...thresholds.map((t) => time.map(() => t.value))];
@@ -32,7 +33,7 @@ export function timeChart({ title, note, time, series, thresholds = [], yFormat 
   const opts = {
     width: 600,
     height,
-    hooks: { draw: [drawMarkers] },
+    hooks: { draw: [drawMarkers], ...(bands.length === 0 ? {} : { drawClear: [(u) => shadeBands(u, bands)] }) },
     cursor: { drag: { x: false, y: false } },
     legend: { live: true },
     scales: { x: { time: true }, y: yRange ? { range: (_u, min, max) => yRange(min, max) } : {} },
@@ -66,5 +67,21 @@ export function timeChart({ title, note, time, series, thresholds = [], yFormat 
     figure.dataset.rendered = 'true';
     figure.dataset.markers = String(markerSeconds.length);
   });
+  if (bands.length > 0) figure.dataset.bands = String(bands.length);
   return figure;
+}
+
+/** Grey bands over the plot area where a budget adjustment excludes minutes (drawn before the lines). */
+function shadeBands(u, bands) {
+  const { ctx } = u;
+  const { top, height } = u.bbox;
+  ctx.save();
+  ctx.fillStyle = 'rgba(110, 119, 129, 0.16)';
+  for (const b of bands) {
+    const x0 = Math.max(u.bbox.left, u.valToPos(b.from, 'x', true));
+    const x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos(b.to, 'x', true));
+    // At least 2 px: half an hour is under a pixel on a month-long chart, and still worth seeing.
+    if (x1 >= x0) ctx.fillRect(x0, top, Math.max(2 * devicePixelRatio, x1 - x0), height);
+  }
+  ctx.restore();
 }

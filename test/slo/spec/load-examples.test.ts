@@ -32,6 +32,7 @@ describe('loading the documents from the format spec', () => {
     expect(result).toEqual({
       slos: [checkoutAvailability(), paymentsAvailability()],
       policies: [checkoutProd()],
+      adjustments: [],
       foreign: [],
       problems: [],
       revision: expect.stringMatching(/^[0-9a-f]{12}$/),

@@ -55,6 +55,7 @@ describe('parsing on a worker thread', () => {
     expect(result).toEqual({
       slos: [],
       policies: [],
+      adjustments: [],
       foreign: [],
       problems: [{ file: path.join(tmp, 'payments.yaml'), line: 1, column: 1, message }, { file: path.join(tmp, 'slow.yaml'), line: 1, column: 1, message }],
       revision: revisionOf((await readSloFiles(tmp)).files),

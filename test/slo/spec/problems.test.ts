@@ -123,7 +123,7 @@ describe('problems in an SLO document', () => {
       edit('name: demo', 'name: Demo_SLO'),
       ['demo.yaml:4:9: name must be lowercase letters, digits and "-", start and end with a letter or digit, at most 63 characters (like checkout-availability), got "Demo_SLO"'],
     ],
-    ['an unknown kind', edit('kind: SLO', 'kind: Slo'), ['demo.yaml:2:7: unknown kind "Slo", expected SLO or GatePolicy']],
+    ['an unknown kind', edit('kind: SLO', 'kind: Slo'), ['demo.yaml:2:7: unknown kind "Slo", expected SLO, GatePolicy or BudgetAdjustment']],
     ['an unknown Tollgate apiVersion', edit('tollgate.dev/v1', 'tollgate.dev/v2'), ['demo.yaml:1:13: unknown apiVersion "tollgate.dev/v2", expected tollgate.dev/v1']],
     ['a missing apiVersion', edit('apiVersion: tollgate.dev/v1\n', ''), ['demo.yaml:1:1: missing required field "apiVersion" (or "version: prometheus/v1" for a Sloth file)']],
     ['a document that is a list', '- a\n- b\n', ['demo.yaml:1:1: a document must be a mapping with apiVersion, kind, metadata and spec, got a list']],

@@ -21,6 +21,7 @@ function budgetChart(series, status) {
     yRange: (min, max) => [Math.min(0, min ?? 0), Math.max(1, max ?? 1)],
     summary: `Error budget remaining over the period; now ${fmtPercent(status.error_budget.remaining)}`,
     markers: series.markers ?? [],
+    bands: series.excluded ?? [],
   });
 }
 
@@ -44,6 +45,7 @@ function burnChart(series, status) {
     yRange: (min, max) => [0, Math.max(max ?? 1, 1)],
     summary: `Burn rate over the last hours; 1h now ${fmtBurn(status.windows['1h']?.burn_rate ?? null)}`,
     markers: series.markers ?? [],
+    bands: series.excluded ?? [],
   });
 }
 
@@ -165,6 +167,22 @@ function budgetStats(status) {
   );
 }
 
+/** Budget adjustments over the period (shaded on the charts): what they exclude and why. */
+function adjustmentsSection(status) {
+  const adjustments = status.adjustments ?? [];
+  if (adjustments.length === 0) return null;
+  return section('Budget adjustments', table({
+    className: 'adjustments',
+    caption: 'Minutes these exclude count neither as good nor as bad (shaded on the charts).',
+    columns: [{ label: 'Adjustment' }, { label: 'Reason' }, { label: 'Excludes' }, { label: 'Events left out', numeric: true }, { label: 'Bad left out', numeric: true }],
+    rows: adjustments.map((a) => [
+      a.name, a.reason, a.exclude,
+      { value: a.excluded_events?.total ?? '', text: a.excluded_events === null ? '—' : fmtCount(a.excluded_events.total) },
+      { value: a.excluded_events?.bad ?? '', text: a.excluded_events === null ? '—' : fmtCount(a.excluded_events.bad) },
+    ]),
+  }));
+}
+
 runPage(async () => {
   const name = pathParam('/slos/');
   setTitle(name);
@@ -198,6 +216,7 @@ runPage(async () => {
           : [h('div', { class: 'charts' }, budgetChart(series, status), burnChart(series, status)), markerList(series.markers ?? [])],
       ],
     noTraffic ? null : h('div', { id: 'attribution' }, section('What burned the budget', attributionSection(attribution))),
+    adjustmentsSection(status),
     section('Alert rules', alertsTable(status)),
     section('Windows', windowsTable(status)),
     noTraffic ? null : section('By release', releasesTable(status, attribution.release_budgets)),
