@@ -24,6 +24,11 @@ export default defineConfig({
     globalSetup: ['test/setup/real-parts.ts'],
     // chDB allows one data directory per process; forks give each test file its own process.
     pool: 'forks',
+    // Two files at a time: vitest's default on two cores is one, which took 555 s; most files wait on
+    // sockets, child processes and timers rather than the CPU, and two took 335 s with every file
+    // passing (the flood, crash-loop, stall and replica files were written to hold on a loaded machine).
+    maxWorkers: 2,
+    minWorkers: 1,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
