@@ -133,6 +133,7 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
       retention: config.retention,
       recordIntervalMs: config.recordIntervalMs,
       evaluationIntervalMs: config.evaluationIntervalMs,
+      oldMinutesMaxBytes: config.seriesCacheBytes,
       onLate: (events, foundBy) => metrics.observeLateEvents(events, foundBy),
       isLeader: () => lease.isHolder(),
       // Firing alerts are resent on every evaluation (Alertmanager expires them otherwise);

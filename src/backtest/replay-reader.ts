@@ -35,6 +35,6 @@ export function replayReader(dataOf: (slo: SloDefinition) => MinuteData | undefi
     latestDirect: () => undefined,
     recording: () => undefined,
     ledgerOf: () => undefined,
-    ledgerFromTable: async () => undefined,
+    ledgersFrom: async () => new Map(),
   };
 }

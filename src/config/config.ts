@@ -35,6 +35,8 @@ export interface Config {
   logLevel: string;
   /** How often every SLO is evaluated for alerts; API calls evaluate on demand regardless. */
   evaluationIntervalMs: number;
+  /** Bytes of old recorded minutes kept between series queries (engine/old-minutes.ts). */
+  seriesCacheBytes: number;
   /** Where alerts go (Alertmanager's base URL); unset: alerts are only served at /api/v1/alerts. */
   alertmanagerUrl: string | undefined;
   /** How Tollgate's pages are reached, for links in alerts and gate answers. */
@@ -117,6 +119,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     tokensInline: optionalVar(env, 'TOLLGATE_TOKENS'),
     logLevel: enumVar(env, 'TOLLGATE_LOG_LEVEL', 'info', LOG_LEVELS),
     evaluationIntervalMs: intVar(env, 'TOLLGATE_EVALUATION_INTERVAL_MS', 30_000, 100, 3_600_000),
+    seriesCacheBytes: intVar(env, 'TOLLGATE_SERIES_CACHE_MB', 128, 0, 65_536) * 1024 * 1024,
     alertmanagerUrl: urlVar(env, 'TOLLGATE_ALERTMANAGER_URL'),
     publicUrl: urlVar(env, 'TOLLGATE_PUBLIC_URL') ?? `http://localhost:${env['TOLLGATE_HTTP_PORT'] ?? '8080'}`,
     selfTracingEndpoint: optionalVar(env, 'OTEL_EXPORTER_OTLP_ENDPOINT'),

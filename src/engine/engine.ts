@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Signal } from '../ingest/index.js';
 import type { AlertState } from '../slo/math/index.js';
 import {
-  excludingLedger, ledgerCounts, planWindows, SloLedger, sloStatus,
+  excludingLedger, ledgerCounts, planWindows, SloLedger, sloStatus, stitchedLedger,
   type AlertStep, type AppliedAdjustment, type LedgerView, type SloStatus, type WindowPlan,
 } from '../slo/evaluate/index.js';
 import { sliQuery, type EvaluationWindow, type SliCounts } from '../slo/sli/index.js';
@@ -27,6 +27,7 @@ import { DEFAULT_RETENTION, millisToDateTime64, type QueryParams, type Retention
 import { createExclusionIndex, type AdjustmentInPeriod, type ExclusionIndex } from './exclusions.js';
 import { createLiveFeed, type LiveTally } from './live-feed.js';
 import { createMinutesTable, versionKeyString, type MinutesTable } from './minutes-table.js';
+import { createOldMinutes, type OldMinutes } from './old-minutes.js';
 import { promqlSliCounts, type PromqlEnv } from './promql-sli.js';
 import type { RecordedSlo } from './recorded.js';
 import { createRecorder, type Recorder, type RecordingStatus } from './recorder.js';
@@ -73,8 +74,13 @@ export interface SloReader {
    * minute (a window ending earlier needs `ledgerFromTable`); undefined when not recorded.
    */
   ledgerOf(slo: SloDefinition): { ledger: LedgerView; environment: string | null; minutesFrom: number } | undefined;
-  /** A ledger of the minutes [fromMinute, toMinute] read back from the table (series points older than memory holds). */
-  ledgerFromTable(slo: SloDefinition, fromMinute: number, toMinute: number): Promise<LedgerView | undefined>;
+  /**
+   * Ledgers holding every minute from `fromMinute` on, by SLO name (series points whose windows
+   * start before the minutes memory holds): the recorded table's minutes before memory's, kept
+   * between queries (engine/old-minutes.ts), read for several SLOs in one statement. SLOs not
+   * recorded are left out.
+   */
+  ledgersFrom(asks: ReadonlyArray<{ slo: SloDefinition; fromMinute: number }>): Promise<Map<string, LedgerView>>;
 }
 
 export interface SloEngine {
@@ -126,6 +132,8 @@ export interface EngineOptions {
   isLeader?: () => boolean;
   onEvaluated?: AlertTransitionListener;
   onLate?: (events: number, foundBy: 'live' | 'reconcile') => void;
+  /** @default 128 MiB: old recorded minutes kept between series queries (engine/old-minutes.ts). */
+  oldMinutesMaxBytes?: number;
 }
 
 const ALERT_EVENT_COLUMNS = [
@@ -136,7 +144,7 @@ const ALERT_EVENT_COLUMNS = [
 
 export async function createSloEngine({
   store, registry, promql, log, now = Date.now, retention = DEFAULT_RETENTION, recordIntervalMs = 5_000, evaluationIntervalMs = 30_000,
-  isLeader = () => true, onEvaluated, onLate,
+  isLeader = () => true, onEvaluated, onLate, oldMinutesMaxBytes = 128 * 1024 * 1024,
 }: EngineOptions): Promise<SloEngine> {
   let states = await loadAlertStates(store);
   const latest = new Map<string, EvaluatedSlo>();
@@ -146,6 +154,7 @@ export async function createSloEngine({
   const recorder: Recorder = createRecorder({ store, table, log, now, retention, ...(onLate === undefined ? {} : { onLate }) });
   const live = createLiveFeed(() => recorder.recorded(), (n) => onLate?.(n, 'live'));
   const exclusions: ExclusionIndex = createExclusionIndex({ table, log });
+  const oldMinutes: OldMinutes = createOldMinutes({ table, maxBytes: oldMinutesMaxBytes });
   let syncedRevision: string | undefined;
   // Leading from the start: the alert states were just read, and the recording progress is read at the first sync.
   let wasLeader = isLeader();
@@ -299,13 +308,22 @@ export async function createSloEngine({
       const r = recorder.get(slo.name);
       return r === undefined ? undefined : { ledger: exclusions.view(r), environment: environmentOf(slo, null), minutesFrom: recorder.minutesHeldFrom(r) };
     },
-    async ledgerFromTable(slo, fromMinute, toMinute) {
-      const r = recorder.get(slo.name);
-      if (r === undefined) return undefined;
-      const ledger = new SloLedger(r.slo.sli.kind === 'metric-ratio' || r.slo.sli.kind === 'metric-histogram');
-      ledger.merge(await table.loadMinutes({ slo: r.slo.name, version: r.version }, fromMinute, toMinute), { markDirty: false });
-      // Every minute of the range is held, so excluded stretches need no edges.
-      return excludingLedger(ledger, exclusions.intervals(slo.name));
+    async ledgersFrom(asks) {
+      const reads = asks.flatMap((a) => {
+        const r = recorder.get(a.slo.name);
+        if (r === undefined) return [];
+        const boundary = recorder.minutesHeldFrom(r);
+        return [{ r, fromMinute: Math.min(a.fromMinute, boundary), toMinute: boundary - 60, boundary }];
+      });
+      const older = await oldMinutes.ledgers(reads.filter((x) => x.fromMinute < x.boundary));
+      const out = new Map<string, LedgerView>();
+      for (const { r, boundary } of reads) {
+        const intervals = exclusions.intervals(r.slo.name);
+        const before = older.get(r.slo.name);
+        // Every minute of the table's part is held, so its excluded stretches need no edges.
+        out.set(r.slo.name, before === undefined ? exclusions.view(r) : stitchedLedger(excludingLedger(before, intervals), exclusions.view(r), boundary));
+      }
+      return out;
     },
   };
 
@@ -392,7 +410,7 @@ export async function createSloEngine({
       // What the live feed counted since the last settle is written before the process goes.
       if (isLeader()) await recorder.settle().catch((err: unknown) => log.warn({ err }, 'final settle failed'));
     },
-    memoryBytes: () => recorder.bytes(),
+    memoryBytes: () => recorder.bytes() + oldMinutes.bytes(),
   };
 }
 

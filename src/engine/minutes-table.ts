@@ -23,13 +23,12 @@ export interface MinutesTable {
   write(entries: ReadonlyArray<VersionKey & { records: readonly MinuteRecord[] }>, nowMs: number): Promise<void>;
   /** Minutes from `minutesFrom` on, and whole hours (summed) from `hoursFrom` until `minutesFrom`. */
   load(key: VersionKey, hoursFrom: number, minutesFrom: number): Promise<{ minutes: MinuteRecord[]; hours: MinuteRecord[] }>;
-  /** Minutes of [fromMinute, toMinute] (old series points the ledger no longer holds by the minute). */
-  loadMinutes(key: VersionKey, fromMinute: number, toMinute: number): Promise<MinuteRecord[]>;
   /** Minutes of whole hours (unix seconds of their starts): the edges of budget adjustments older than the ledger's minutes. */
   loadHours(key: VersionKey, hours: readonly number[]): Promise<MinuteRecord[]>;
   /**
    * Every recorded minute of these versions in [fromMinute, toMinute], one entry per version and
-   * series with its minutes in order: `tollgate diff` replays periods from them. A key's own
+   * series with its minutes in order: `tollgate diff` replays periods from them, and the SLO series
+   * read their points older than memory holds by the minute. A key's own
    * `fromMinute` (later than the range's) leaves out what that SLO does not need.
    */
   loadSeries(keys: ReadonlyArray<VersionKey & { fromMinute?: number }>, fromMinute: number, toMinute: number): Promise<RecordedSeries[]>;
@@ -124,17 +123,6 @@ export function createMinutesTable(store: TableStore): MinutesTable {
         params,
       );
       return { minutes: minutes.map(toRecord), hours: hours.map(toRecord) };
-    },
-
-    async loadMinutes(key, fromMinute, toMinute) {
-      const rows = await store.query<Row>(
-        `SELECT toUInt32(Minute) AS m, Environment, ConfigHash, Total AS t, Bad AS b
-         FROM tollgate_slo_minutes FINAL
-         WHERE Slo = {slo:String} AND Version = {version:String}
-           AND Minute >= toDateTime({from:UInt32}) AND Minute <= toDateTime({to:UInt32})`,
-        { slo: key.slo, version: key.version, from: fromMinute, to: toMinute },
-      );
-      return rows.map(toRecord);
     },
 
     async loadHours(key, hours) {

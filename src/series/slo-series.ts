@@ -17,14 +17,15 @@
  * release, with samples only where the release had events; without one they are the SLO's
  * totals, which is what Sloth's dashboards expect.
  *
- * Points within the minutes the engine holds in memory are arithmetic; older ones read the SLO's
- * recorded minutes back from the table once per query. PromQL SLIs (Sloth, OpenSLO) with a rolling
+ * Points within the minutes the engine holds in memory are arithmetic; a point whose window starts
+ * before them reads the older recorded minutes from the table, every selected SLO's in one statement
+ * per query, kept between queries (engine/old-minutes.ts: minutes that old no longer change). PromQL SLIs (Sloth, OpenSLO) with a rolling
  * period are evaluated as Sloth's recording rules would be, as range queries (a sample every 1 to
  * 5 minutes); SLOs evaluated by their own query otherwise get one sample, at the range's end.
  */
 import { promqlSliOverRange, type PromqlEnv, type SloEngine, type SloReader, type SloRegistry } from '../engine/index.js';
 import { budgetRemaining, errorBudgetFraction, errorRatio, objectiveRatio, periodBounds } from '../slo/math/index.js';
-import { alignedStart, planWindows, windowSeries, windowStartSeconds, type Counts, type WindowSeries } from '../slo/evaluate/index.js';
+import { alignedStart, planWindows, windowSeries, windowStartSeconds, type Counts, type LedgerView, type WindowSeries } from '../slo/evaluate/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import { matchesAll } from './matchers.js';
 import { prometheusLabelName } from './naming.js';
@@ -127,7 +128,7 @@ export function createSloSeriesProvider({ registry, engine, promql }: {
           return (b.endMs - b.startMs) / 86_400_000;
         });
       } else {
-        const label = name.startsWith(SLI) ? name.slice(SLI.length) : name === 'slo:current_burn_rate:ratio' ? '5m' : period;
+        const label = windowLabelOf(name, period)!;
         const counted = await windows.of(label);
         for (const [hash, w] of [['', counted.total] as const, ...counted.byRelease]) {
           const labels = hash === '' ? base : { ...base, config_hash: hash };
@@ -150,36 +151,36 @@ export function createSloSeriesProvider({ registry, engine, promql }: {
     return first;
   }
 
-  /** An SLO's window counts at each sample minute, all releases and (when split) per config_hash, by window label. */
-  function windowsOf(slo: SloDefinition, minutes: readonly number[], source: Source, splitByRelease: boolean): WindowsOf {
+  /**
+   * The first minute the SLO's asked windows need at its sample minutes when memory cannot answer
+   * every sample (undefined when it can): a window answers from memory when it ends after the minutes
+   * held by the minute begin and starts after them or on a whole hour (held as hour sums).
+   */
+  function neededFrom(slo: SloDefinition, names: readonly string[], minutes: readonly number[]): number | undefined {
+    const held = reader.ledgerOf(slo)!;
+    const starts = windowStarts(slo);
+    const labels = new Set(names.flatMap((n) => windowLabelOf(n, periodLabel(slo)) ?? []));
+    const startsOf = [...labels].map((label) => starts.get(label)!);
+    const inMemory = (m: number): boolean => startsOf.every((startOf) => {
+      const start = startOf(m);
+      return m >= held.minutesFrom && (start >= held.minutesFrom || start % 3_600 === 0);
+    });
+    if (minutes.every(inMemory)) return undefined;
+    return Math.min(...startsOf.map((startOf) => startOf(minutes[0]!)));
+  }
+
+  /**
+   * An SLO's window counts at each sample minute, all releases and (when split) per config_hash, by
+   * window label. `fromTable` gives the ledgers read back for points older than memory holds.
+   */
+  function windowsOf(slo: SloDefinition, minutes: readonly number[], source: Source, splitByRelease: boolean, ledgers: () => Promise<Map<string, LedgerView>>): WindowsOf {
     const starts = windowStarts(slo);
     if (source === 'recorded') {
       const held = reader.ledgerOf(slo)!;
-      // A sample is answered from memory when its window's minutes are held there: it ends after the
-      // minutes held by the minute begin, and starts after them or on a whole hour (held as hour sums).
-      const inMemory = (m: number, start: number): boolean => m >= held.minutesFrom && (start >= held.minutesFrom || start % 3_600 === 0);
-      const split = new Map([...starts].map(([label, startOf]) => {
-        // Every sample up to the last one memory cannot answer is read from the table (a prefix: hours
-        // held as sums make some earlier samples answerable, but not a run of them).
-        const cut = minutes.findLastIndex((m) => !inMemory(m, startOf(m))) + 1;
-        return [label, { old: minutes.slice(0, cut), recent: minutes.slice(cut) }];
-      }));
-      const olds = [...split].filter(([, x]) => x.old.length > 0);
-      // Points older than memory holds by the minute: the SLO's recorded minutes read back once per query.
-      let oldLedger: ReturnType<SloReader['ledgerFromTable']> | undefined;
-      const fromTable = () => (oldLedger ??= reader.ledgerFromTable(
-        slo,
-        Math.min(...olds.map(([label, x]) => starts.get(label)!(x.old[0]!))),
-        Math.max(...olds.map(([, x]) => x.old.at(-1)!)),
-      ));
       return computedOnce(async (label) => {
-        const startOf = starts.get(label)!;
-        const { old, recent } = split.get(label)!;
-        const mine = windowSeries(held.ledger, held.environment, recent, startOf, splitByRelease);
-        if (old.length === 0) return mine;
-        const ledger = await fromTable();
-        if (ledger === undefined) return mine;
-        return concat(windowSeries(ledger, held.environment, old, startOf, splitByRelease), mine, old.length, recent.length);
+        // Memory's ledger, or one that also holds the older minutes when some sample's window needs them.
+        const ledger = (await ledgers()).get(slo.name) ?? held.ledger;
+        return windowSeries(ledger, held.environment, minutes, starts.get(label)!, splitByRelease);
       });
     }
     if (source === 'promql' && slo.sli.kind === 'promql' && slo.period.kind === 'rolling') {
@@ -218,12 +219,17 @@ export function createSloSeriesProvider({ registry, engine, promql }: {
 
     async select(req) {
       const splitByRelease = req.matchers.some((m) => m.name === 'config_hash');
+      const picked = selected(req.matchers).map((c) => ({ ...c, ...sampling(c.slo, req) })).filter((c) => c.minutes.length > 0);
+      // Windows reaching before the minutes memory holds by the minute: every selected SLO's older
+      // minutes in one read per query (an overview panel selects them all), only when a point needs them.
+      const asks = picked.flatMap((c) => {
+        const fromMinute = c.source === 'recorded' ? neededFrom(c.slo, c.names, c.minutes) : undefined;
+        return fromMinute === undefined ? [] : [{ slo: c.slo, fromMinute }];
+      });
+      let read: Promise<Map<string, LedgerView>> | undefined;
+      const ledgers = (): Promise<Map<string, LedgerView>> => (read ??= asks.length === 0 ? Promise.resolve(new Map()) : reader.ledgersFrom(asks));
       const out: Series[] = [];
-      for (const c of selected(req.matchers)) {
-        const { minutes, source } = sampling(c.slo, req);
-        if (minutes.length === 0) continue;
-        out.push(...(await seriesOf(c.slo, c.names, req, minutes, windowsOf(c.slo, minutes, source, splitByRelease))));
-      }
+      for (const c of picked) out.push(...(await seriesOf(c.slo, c.names, req, c.minutes, windowsOf(c.slo, c.minutes, c.source, splitByRelease, ledgers))));
       return out;
     },
 
@@ -258,16 +264,6 @@ function computedOnce(compute: (label: string) => Promise<WindowSeries>): Window
   };
 }
 
-/** Old samples' series followed by recent ones', per release too. */
-function concat(a: WindowSeries, b: WindowSeries, aLength: number, bLength: number): WindowSeries {
-  const byRelease = new Map<string, Counts[]>();
-  const zeros = (n: number): Counts[] => Array.from({ length: n }, () => ({ total: 0, bad: 0 }));
-  for (const hash of new Set([...a.byRelease.keys(), ...b.byRelease.keys()])) {
-    byRelease.set(hash, [...(a.byRelease.get(hash) ?? zeros(aLength)), ...(b.byRelease.get(hash) ?? zeros(bLength))]);
-  }
-  return { total: [...a.total, ...b.total], byRelease };
-}
-
 /** The calendar period around a minute, looked up again only when a sample crosses into the next one. */
 function calendarBounds(slo: SloDefinition): (minute: number) => { startMs: number; endMs: number } {
   let bounds: { startMs: number; endMs: number } | undefined;
@@ -282,6 +278,14 @@ function calendarBounds(slo: SloDefinition): (minute: number) => { startMs: numb
 }
 
 /** Each window label's first minute for the window ending with minute m: alert windows and the period (as slo/evaluate/windows.ts). */
+/** The window a series name reads ('5m' … '3d', or the period's label); undefined for the constants and the info series. */
+function windowLabelOf(name: string, period: string): string | undefined {
+  if (name.startsWith(SLI)) return name.slice(SLI.length);
+  if (name === 'slo:current_burn_rate:ratio') return '5m';
+  if (name === 'slo:period_burn_rate:ratio' || name === 'slo:period_error_budget_remaining:ratio') return period;
+  return undefined;
+}
+
 function windowStarts(slo: SloDefinition): Map<string, (m: number) => number> {
   const starts = new Map<string, (m: number) => number>(ALERT_WINDOWS.map(([w, seconds]) => [w, (m: number) => windowStartSeconds(m, seconds)]));
   if (slo.period.kind === 'rolling') {

@@ -26,7 +26,7 @@ const reader: SloReader = {
   latestDirect: () => undefined,
   recording: () => undefined,
   ledgerOf: () => undefined,
-  ledgerFromTable: async () => undefined,
+  ledgersFrom: async () => new Map(),
 };
 const attribution = createAttributionService({ store: emptyStore, reader });
 const app = createCorrelateRoutes({ store: emptyStore, registry, engine: { evaluateAll: async () => [], reader }, attribution, tokens });

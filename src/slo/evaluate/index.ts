@@ -17,3 +17,4 @@ export {
   type AppliedAdjustment, type MinuteInterval,
 } from './adjustments.js';
 export { edgeHoursNeeded, excludingLedger, NO_EDGES, type EdgeMinutes, type LedgerView, type SeriesView } from './excluding-ledger.js';
+export { stitchedLedger } from './stitched-ledger.js';

@@ -350,6 +350,12 @@ export class SloLedger {
     return { added };
   }
 
+  /** Merges one series' recorded minutes read back from the table, as columns (not written back). */
+  mergeSeries(environment: string, configHash: string, minutes: ArrayLike<number>, totals: ArrayLike<number>, bads: ArrayLike<number>): void {
+    const s = this.ensure(environment, configHash);
+    for (let i = 0; i < minutes.length; i++) s.mergeMinute(minutes[i]!, totals[i]!, bads[i]!);
+  }
+
   /** Merges recorded hours (older than the minute horizon; not written back). */
   mergeHours(records: Iterable<MinuteRecord>): void {
     for (const r of records) this.ensure(r.environment, r.configHash).mergeHour(r.minute, r.total, r.bad);
