@@ -133,7 +133,8 @@ export class MinuteData implements LedgerView {
   }
 }
 
-function lowerBound(xs: Float64Array, v: number): number {
+/** The first index whose value is at or after `v` (binary search over ascending values). */
+export function lowerBound(xs: Float64Array, v: number): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {

@@ -24,7 +24,7 @@ import type { SloReader } from '../engine/index.js';
 import type { SloDefinition, SloSelection } from '../slo/spec/index.js';
 import type { QueryParams } from '../store/index.js';
 import { definitionChanges, selectedNames, type Changed } from './changes.js';
-import { MinuteData, type SeriesRecords } from './minute-data.js';
+import { lowerBound, MinuteData, type SeriesRecords } from './minute-data.js';
 import { replayFrom, replaySlo } from './replay.js';
 import { replayReader } from './replay-reader.js';
 import type { BacktestReport, DecisionFlip, DefinitionChange, DefinitionSet, PeriodNumbers, SloChange, Verdict } from './types.js';
@@ -279,8 +279,8 @@ function mergeSeries(fromTable: readonly RecordedSeries[], counted: readonly Min
   const out: SeriesRecords[] = [];
   const lo = Math.max(fromMinute, recordedFrom);
   for (const s of fromTable) {
-    const a = firstAtOrAfter(s.minutes, lo);
-    const b = firstAtOrAfter(s.minutes, settledThrough + 1);
+    const a = lowerBound(s.minutes, lo);
+    const b = lowerBound(s.minutes, settledThrough + 1);
     const key = `${s.environment}\u0000${s.configHash}`;
     const more = extra.get(key);
     extra.delete(key);
@@ -291,17 +291,6 @@ function mergeSeries(fromTable: readonly RecordedSeries[], counted: readonly Min
     out.push(withExtra({ environment, configHash, minutes: new Float64Array(0), totals: new Float64Array(0), bads: new Float64Array(0) }, more));
   }
   return out;
-}
-
-function firstAtOrAfter(xs: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A series with counted minutes added, in minute order. */
