@@ -19,9 +19,10 @@
  *
  * Points within the minutes the engine holds in memory are arithmetic; a point whose window starts
  * before them reads the older recorded minutes from the table, every selected SLO's in one statement
- * per query, kept between queries (engine/old-minutes.ts: minutes that old no longer change). PromQL SLIs (Sloth, OpenSLO) with a rolling
- * period are evaluated as Sloth's recording rules would be, as range queries (a sample every 1 to
- * 5 minutes); SLOs evaluated by their own query otherwise get one sample, at the range's end.
+ * per query, kept between queries (engine/old-minutes.ts: minutes that old no longer change).
+ * PromQL SLIs (Sloth, OpenSLO) with a rolling period are evaluated as Sloth's recording rules would
+ * be, as range queries (a sample every 1 to 5 minutes); SLOs evaluated by their own query otherwise
+ * get one sample, at the range's end.
  */
 import { promqlSliOverRange, type PromqlEnv, type SloEngine, type SloReader, type SloRegistry } from '../engine/index.js';
 import { budgetRemaining, errorBudgetFraction, errorRatio, objectiveRatio, periodBounds } from '../slo/math/index.js';
@@ -171,7 +172,8 @@ export function createSloSeriesProvider({ registry, engine, promql }: {
 
   /**
    * An SLO's window counts at each sample minute, all releases and (when split) per config_hash, by
-   * window label. `fromTable` gives the ledgers read back for points older than memory holds.
+   * window label. `ledgers` gives, for SLOs whose windows start before the minutes memory holds,
+   * a ledger that also holds the older minutes.
    */
   function windowsOf(slo: SloDefinition, minutes: readonly number[], source: Source, splitByRelease: boolean, ledgers: () => Promise<Map<string, LedgerView>>): WindowsOf {
     const starts = windowStarts(slo);
@@ -277,7 +279,6 @@ function calendarBounds(slo: SloDefinition): (minute: number) => { startMs: numb
   };
 }
 
-/** Each window label's first minute for the window ending with minute m: alert windows and the period (as slo/evaluate/windows.ts). */
 /** The window a series name reads ('5m' … '3d', or the period's label); undefined for the constants and the info series. */
 function windowLabelOf(name: string, period: string): string | undefined {
   if (name.startsWith(SLI)) return name.slice(SLI.length);
@@ -286,6 +287,7 @@ function windowLabelOf(name: string, period: string): string | undefined {
   return undefined;
 }
 
+/** Each window label's first minute for the window ending with minute m: alert windows and the period (as slo/evaluate/windows.ts). */
 function windowStarts(slo: SloDefinition): Map<string, (m: number) => number> {
   const starts = new Map<string, (m: number) => number>(ALERT_WINDOWS.map(([w, seconds]) => [w, (m: number) => windowStartSeconds(m, seconds)]));
   if (slo.period.kind === 'rolling') {
