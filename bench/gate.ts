@@ -85,13 +85,15 @@ const lines = (label: string, r: { results: Array<Timed & { kind: Kind }>; secon
     latency p50 ${ms(percentile(latencies, 50))} ms, p90 ${ms(percentile(latencies, 90))} ms, p99 ${ms(percentile(latencies, 99))} ms, max ${ms(latencies.at(-1) ?? NaN)} ms
     ${(CALLS / r.seconds).toFixed(1)} decisions/s (${r.seconds.toFixed(1)} s); verdicts: allow ${counts.allow}, deny ${counts.deny}, wait ${counts.wait}`;
 };
-const byKind = new Map<Kind, Map<string, number>>();
+const byKind = new Map<Kind, Map<string, number[]>>();
 for (const r of loaded.results) {
-  const m = byKind.get(r.kind) ?? new Map<string, number>();
+  const m = byKind.get(r.kind) ?? new Map<string, number[]>();
   const key = r.decision === 'allow' ? `allow (${r.basis ?? '?'})` : r.decision;
-  m.set(key, (m.get(key) ?? 0) + 1);
+  m.set(key, [...(m.get(key) ?? []), r.totalMs]);
   byKind.set(r.kind, m);
 }
+/** How many, and their slowest call: which calls make the tail. */
+const kindLine = (d: string, times: number[]): string => `${d} ${times.length} (slowest ${ms(Math.max(...times))} ms)`;
 const p99Loaded = percentile(sortedOf(loaded.results.map((r) => r.totalMs)), 99);
 const deny = loaded.results.find((r) => r.decision === 'deny') ?? sequential[0];
 const topCause = deny?.topCause;
@@ -102,7 +104,7 @@ Gate benchmark: ${fmt(SPANS)} spans over ${DAYS} days, ${SERVICES} services (+1 
   Tollgate in its own process; SLO minutes recorded back over 30 days at its start: ${recordSeconds.toFixed(1)} s
 ${lines('nothing else running', alone)}
 ${lines(`while ingest runs (${fmt(ingested.spans / ingested.seconds)} spans/s acknowledged over OTLP/HTTP, ${ingested.refused} exports refused)`, loaded)}
-${[...byKind].map(([kind, m]) => `      ${kind}: ${[...m].map(([d, n]) => `${d} ${n}`).join(', ')}`).join('\n')}
+${[...byKind].map(([kind, m]) => `      ${kind}: ${[...m].map(([d, times]) => kindLine(d, times)).join(', ')}`).join('\n')}
   reference, the failing promotion one call at a time, nothing else running: p50 ${ms(seqP50)} ms over ${REFERENCE_RUNS} runs
     p99 under ingest / sequential p50 = ${(p99Loaded / seqP50).toFixed(1)}×
   example deny: ${deny?.decision === 'deny' ? deny.summary : '(none)'}
