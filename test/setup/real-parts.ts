@@ -3,7 +3,8 @@
  * `globalSetup`), so that `npm test` passes on a fresh Debian machine and no suite skips because a
  * program is missing:
  * - Prometheus and promtool (the PromQL oracle), Alertmanager (alerts out), Chromium (the web UI),
- *   curl (the Flagger load tester's command) come from Debian's packages. None of them ships on npm.
+ *   curl (the Flagger load tester's command) and mkfifo (a FIFO in the SLO directory) come from
+ *   Debian's packages. None of them ships on npm.
  * - As root with apt-get (CI, a fresh container), missing packages are installed here.
  * - Otherwise the run stops with one line per missing part saying how to install it; nothing is skipped.
  */
@@ -26,6 +27,7 @@ export const REAL_PARTS: readonly RealPart[] = [
   { binary: 'prometheus-alertmanager', debianPackage: 'prometheus-alertmanager', usedBy: 'the alert tests (test/alerts, test/engine)' },
   { binary: 'chromium', debianPackage: 'chromium', usedBy: 'the web UI tests (test/ui)' },
   { binary: 'curl', debianPackage: 'curl', usedBy: "the Flagger load tester's command (test/deploy/argocd.test.ts)" },
+  { binary: 'mkfifo', debianPackage: 'coreutils', usedBy: 'the SLO directory limits (test/slo/spec/directory-limits.test.ts)' },
 ];
 
 /** Where the tests look for a program: PATH, then Debian's own directories (sbin is not on every user's PATH). */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatProblem, loadSloDirectory, runValidate, SLO_LIMITS, type SloLimits } from '../../../src/slo/spec/index.js';
 import { PAYMENTS_AVAILABILITY_YAML, sloYaml, MINIMAL_SPEC } from './examples.js';
+import { requireBinary } from '../../setup/real-parts.js';
 
 let tmp: string;
 /** The SLO directory, inside `tmp`, so that `tmp` itself is "outside". */
@@ -160,8 +161,8 @@ describe('file contents', () => {
     });
   });
 
-  it.skipIf(process.platform === 'win32')('reports a FIFO named like YAML instead of waiting on it forever (no mkfifo on Windows)', async () => {
-    execFileSync('mkfifo', [at('pipe.yaml')]);
+  it('reports a FIFO named like YAML instead of waiting on it forever', async () => {
+    execFileSync(requireBinary('mkfifo'), [at('pipe.yaml')]);
     await writeFile(at('checkout.yaml'), sloFile('checkout'));
     expect(await load()).toEqual({ problems: [`${at('pipe.yaml')}:1:1: not a regular file`], slos: ['checkout'] });
   });
