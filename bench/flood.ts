@@ -292,43 +292,22 @@ interface Flood {
   run(tg: ChildTollgate, until: number): Promise<{ main: Tally; extra?: Record<string, Tally>; note?: string }>;
 }
 
+/** `senders` plain HTTP senders of one body, never backing off (one sender: the reference). */
+const httpFlood = (name: string, what: string, senders: number, body: Buffer): Flood => ({
+  name,
+  what,
+  async run(tg, until) {
+    const t = new Tally();
+    await Promise.all(Array.from({ length: senders }, () => httpSender(tg.ports.otlpHttp, body, until, t)));
+    return { main: t };
+  },
+});
+
 const floods: Flood[] = [
-  {
-    name: 'alone-2k',
-    what: `reference: 1 HTTP sender of 2,000-span requests (${mb(body2k.byteLength)}), alone`,
-    async run(tg, until) {
-      const t = new Tally();
-      await httpSender(tg.ports.otlpHttp, body2k, until, t);
-      return { main: t };
-    },
-  },
-  {
-    name: 'http-2k',
-    what: `120 HTTP senders of 2,000-span requests (${mb(body2k.byteLength)}), never backing off`,
-    async run(tg, until) {
-      const t = new Tally();
-      await Promise.all(Array.from({ length: 120 }, () => httpSender(tg.ports.otlpHttp, body2k, until, t)));
-      return { main: t };
-    },
-  },
-  {
-    name: 'alone-70k',
-    what: `reference: 1 HTTP sender of 70,000-span requests (${mb(body70k.byteLength)}), alone`,
-    async run(tg, until) {
-      const t = new Tally();
-      await httpSender(tg.ports.otlpHttp, body70k, until, t);
-      return { main: t };
-    },
-  },
-  {
-    name: 'http-70k',
-    what: `24 HTTP senders of 70,000-span requests (${mb(body70k.byteLength)}), never backing off`,
-    async run(tg, until) {
-      const t = new Tally();
-      await Promise.all(Array.from({ length: 24 }, () => httpSender(tg.ports.otlpHttp, body70k, until, t)));
-      return { main: t };
-    },
-  },
+  httpFlood('alone-2k', `reference: 1 HTTP sender of 2,000-span requests (${mb(body2k.byteLength)}), alone`, 1, body2k),
+  httpFlood('http-2k', `120 HTTP senders of 2,000-span requests (${mb(body2k.byteLength)}), never backing off`, 120, body2k),
+  httpFlood('alone-70k', `reference: 1 HTTP sender of 70,000-span requests (${mb(body70k.byteLength)}), alone`, 1, body70k),
+  httpFlood('http-70k', `24 HTTP senders of 70,000-span requests (${mb(body70k.byteLength)}), never backing off`, 24, body70k),
   {
     name: 'grpc-32',
     what: '32 gRPC clients (own connections) of 2,000-span requests, never backing off',

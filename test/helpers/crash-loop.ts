@@ -6,9 +6,10 @@
  */
 import path from 'node:path';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { openStore } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { demoResource, makeSpans } from './telemetry.js';
 import { body, spawnTollgate, testEnv, type ChildTollgate } from './tollgate.js';
+import { seededRandom } from './random.js';
 
 export interface CrashLoopOptions {
   dataDir: string;
@@ -70,18 +71,6 @@ export interface CrashLoopResult {
 }
 
 const CONFIG_HASH = 'crash-loop';
-
-/** mulberry32: a small seeded generator, so a run's kill times can be replayed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function repairFrom(output: string): RepairSeen | undefined {
   for (const line of output.split('\n')) {
@@ -180,6 +169,26 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRes
   return { cycles, restartFailures, finalRestart, finalExitCode: exit.code, stored: await checkStored(opts.dataDir, acked) };
 }
 
+/** What must agree after a crash, as text: raw spans against both rollups, and traces against the trace-id table. */
+export interface StoreCounts { raw: string; m: string; h: string; rawTraces: string; idTraces: string; uncovered: string }
+
+/** The counts a crash must leave in agreement: spans in otel_traces and both rollups; traces, and traces whose time the trace-id table does not cover. */
+export async function storeCounts(store: Pick<Store, 'query'>): Promise<StoreCounts> {
+  const [c] = await store.query<StoreCounts>(
+    `SELECT
+       (SELECT toString(count()) FROM otel_traces) AS raw,
+       (SELECT toString(sum(Count)) FROM tollgate_span_rollup_1m) AS m,
+       (SELECT toString(sum(Count)) FROM tollgate_span_rollup_1h) AS h,
+       (SELECT toString(uniqExact(TraceId)) FROM otel_traces WHERE TraceId != '') AS rawTraces,
+       (SELECT toString(uniqExact(TraceId)) FROM otel_traces_trace_id_ts) AS idTraces,
+       (SELECT toString(count()) FROM
+          (SELECT TraceId, toDateTime(min(Timestamp)) AS s, toDateTime(max(Timestamp)) AS e FROM otel_traces WHERE TraceId != '' GROUP BY TraceId) AS r
+          LEFT JOIN (SELECT TraceId, min(Start) AS s, max(End) AS e FROM otel_traces_trace_id_ts GROUP BY TraceId) AS t ON r.TraceId = t.TraceId
+          WHERE t.TraceId = '' OR r.s < t.s OR r.e > t.e) AS uncovered`,
+  );
+  return c!;
+}
+
 /** Opens the (cleanly closed) store directly and compares it with what was acknowledged. */
 export async function checkStored(dataDir: string, acked: ReadonlySet<string>): Promise<StoredCheck> {
   const { store } = await openStore({ kind: 'embedded', path: path.join(dataDir, 'clickhouse') });
@@ -189,27 +198,16 @@ export async function checkStored(dataDir: string, acked: ReadonlySet<string>): 
     );
     let lost = 0;
     for (const id of acked) if (!stored.has(id)) lost++;
-    const [c] = await store.query<Record<string, string>>(
-      `SELECT
-         (SELECT toString(count()) FROM otel_traces) AS raw,
-         (SELECT toString(sum(Count)) FROM tollgate_span_rollup_1m) AS m,
-         (SELECT toString(sum(Count)) FROM tollgate_span_rollup_1h) AS h,
-         (SELECT toString(uniqExact(TraceId)) FROM otel_traces WHERE TraceId != '') AS rawTraces,
-         (SELECT toString(uniqExact(TraceId)) FROM otel_traces_trace_id_ts) AS idTraces,
-         (SELECT toString(count()) FROM
-            (SELECT TraceId, toDateTime(min(Timestamp)) AS s, toDateTime(max(Timestamp)) AS e FROM otel_traces WHERE TraceId != '' GROUP BY TraceId) AS r
-            LEFT JOIN (SELECT TraceId, min(Start) AS s, max(End) AS e FROM otel_traces_trace_id_ts GROUP BY TraceId) AS t ON r.TraceId = t.TraceId
-            WHERE t.TraceId = '' OR r.s < t.s OR r.e > t.e) AS uncovered`,
-    );
+    const c = await storeCounts(store);
     return {
       ackedSpans: acked.size,
       lostSpans: lost,
-      rawSpans: Number(c?.['raw']),
-      minuteRollupSpans: Number(c?.['m']),
-      hourRollupSpans: Number(c?.['h']),
-      rawTraces: Number(c?.['rawTraces']),
-      traceIdTraces: Number(c?.['idTraces']),
-      uncoveredTraces: Number(c?.['uncovered']),
+      rawSpans: Number(c.raw),
+      minuteRollupSpans: Number(c.m),
+      hourRollupSpans: Number(c.h),
+      rawTraces: Number(c.rawTraces),
+      traceIdTraces: Number(c.idTraces),
+      uncoveredTraces: Number(c.uncovered),
     };
   } finally {
     await store.close();

@@ -21,6 +21,7 @@ import {
   anyString, concat, deepAnyValue, deepAnyValueJson, event, exemplar, fixed32, fixed64, gaugePoint, gaugeRequest, ids, keyValue, len, link, logRecord,
   logsRequest, msg, span, status, stringAttr, tag, traceRequest, uvarintField, varint, WIRE,
 } from '../helpers/protowire.js';
+import { seededRandom } from '../helpers/random.js';
 
 const READ_TIMEOUT_MS = 1_500;
 let tg: InProcessTollgate;
@@ -171,21 +172,9 @@ const json = (path: string, body: string | object) => () => send({ path, headers
 
 const goodTraceBody = (): Uint8Array => ProtobufTraceSerializer.serializeRequest(makeSpans(20, demoResource({ config_hash: 'hostile-mutant' })))!;
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run sends the same mutants. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function flipBits(body: Uint8Array, seed: number, flips: number): Uint8Array {
   const out = Uint8Array.from(body);
-  const r = seeded(seed);
+  const r = seededRandom(seed);
   for (let i = 0; i < flips; i++) {
     const at = Math.floor(r() * out.length);
     out[at] = out[at]! ^ (1 << Math.floor(r() * 8));
@@ -284,7 +273,7 @@ const CASES: HostileCase[] = [
   })),
   ...[1, 2, 3].map((seed): HostileCase => ({
     name: `random bytes (seed ${seed}, 4 KiB)`,
-    send: proto(['/v1/traces', '/v1/logs', '/v1/metrics'][seed - 1]!, Uint8Array.from({ length: 4096 }, seeded(seed * 97)).map((x) => Math.floor(x * 256))),
+    send: proto(['/v1/traces', '/v1/logs', '/v1/metrics'][seed - 1]!, Uint8Array.from({ length: 4096 }, seededRandom(seed * 97)).map((x) => Math.floor(x * 256))),
     expect: { oneOf: [200, 400] },
   })),
 

@@ -5,23 +5,12 @@
  * values that exercise number formatting.
  */
 import type { OracleSeries } from '../helpers/prometheus.js';
+import { seededRandom } from '../helpers/random.js';
 
 export const T0_SECONDS = 1_700_000_000; // 2023-11-14T22:13:20Z
 const T0 = T0_SECONDS * 1000;
 const DURATION_MS = 3 * 3_600_000;
 const SCRAPE_MS = 15_000;
-
-/** mulberry32: small, seedable, good enough for test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ScrapeOpts {
   seed: number;
@@ -33,7 +22,7 @@ interface ScrapeOpts {
 
 /** Scrape times every 15 s with up to ±1.5 s of millisecond jitter. */
 function scrapeTimes({ seed, startMs = T0, endMs = T0 + DURATION_MS, gaps = [] }: ScrapeOpts): number[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const out: number[] = [];
   for (let t = startMs; t <= endMs; t += SCRAPE_MS) {
     const jittered = t + Math.round((r() - 0.5) * 3000);
@@ -44,7 +33,7 @@ function scrapeTimes({ seed, startMs = T0, endMs = T0 + DURATION_MS, gaps = [] }
 }
 
 function counter(labels: Record<string, string>, opts: ScrapeOpts & { ratePerSecond: number; resetProbability: number }): OracleSeries {
-  const r = rng(opts.seed * 7 + 1);
+  const r = seededRandom(opts.seed * 7 + 1);
   const timestampsMs = scrapeTimes(opts);
   let v = Math.floor(r() * 1000);
   const values = timestampsMs.map(() => {
@@ -56,7 +45,7 @@ function counter(labels: Record<string, string>, opts: ScrapeOpts & { ratePerSec
 }
 
 function gauge(labels: Record<string, string>, opts: ScrapeOpts & { scale: number; nanAtIndex?: number }): OracleSeries {
-  const r = rng(opts.seed * 13 + 5);
+  const r = seededRandom(opts.seed * 13 + 5);
   const timestampsMs = scrapeTimes(opts);
   let v = (r() - 0.3) * opts.scale;
   const values = timestampsMs.map((_, i) => {
@@ -71,7 +60,7 @@ const BOUNDS = ['0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '+Inf'];
 
 /** A classic histogram: cumulative `le` buckets, `_sum` and `_count`, all scraped together. */
 function histogram(base: Record<string, string>, seed: number): OracleSeries[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const timestampsMs = scrapeTimes({ seed: seed + 100 });
   const bucketCounts = BOUNDS.map(() => [] as number[]);
   const sums: number[] = [];
@@ -106,7 +95,7 @@ function histogram(base: Record<string, string>, seed: number): OracleSeries[] {
 
 /** A gauge sampled every 40–400 s, so five-minute lookbacks sometimes find nothing. */
 function irregular(labels: Record<string, string>, seed: number): OracleSeries {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const timestampsMs: number[] = [];
   const values: number[] = [];
   for (let t = T0 + Math.floor(r() * 60_000); t <= T0 + DURATION_MS; t += 40_000 + Math.floor(r() * 360_000)) {
@@ -156,7 +145,7 @@ export function oracleSeries(): OracleSeries[] {
   series.push(irregular({ __name__: 'temperature', room: 'kitchen' }, seed++));
   series.push(irregular({ __name__: 'temperature', room: 'garage' }, seed++));
   for (const instance of ['a', 'b', 'c']) {
-    const r = rng(seed++);
+    const r = seededRandom(seed++);
     const up = constant({ __name__: 'up', job: 'api', instance }, 1, seed++);
     up.values = up.values.map(() => (r() < 0.15 ? 0 : 1));
     series.push(up);

@@ -15,6 +15,7 @@ import {
   differingBuckets, mergeRanges, parseWatermark, startWriteWatermark, WATERMARK_FILE, type WatermarkState,
 } from '../../src/store/crash-repair.js';
 import { demoResource, makeSpans } from '../helpers/telemetry.js';
+import { storeCounts } from '../helpers/crash-loop.js';
 import { tempDir } from '../helpers/tollgate.js';
 
 describe('parseWatermark', () => {
@@ -125,19 +126,8 @@ async function consistency(store: Store) {
     viewOverAllSpans(tables.SPAN_ROLLUP_MV, 'Minute'), rollup('tollgate_span_rollup_1m', 'Minute'),
     viewOverAllSpans(tables.SPAN_ROLLUP_HOURLY_MV, 'Hour'), rollup('tollgate_span_rollup_1h', 'Hour'),
   ]);
-  const [counts] = await store.query<{ raw: string; m: string; h: string; rawTraces: string; idTraces: string; uncovered: string }>(
-    `SELECT
-       (SELECT toString(count()) FROM otel_traces) AS raw,
-       (SELECT toString(sum(Count)) FROM tollgate_span_rollup_1m) AS m,
-       (SELECT toString(sum(Count)) FROM tollgate_span_rollup_1h) AS h,
-       (SELECT toString(uniqExact(TraceId)) FROM otel_traces WHERE TraceId != '') AS rawTraces,
-       (SELECT toString(uniqExact(TraceId)) FROM otel_traces_trace_id_ts) AS idTraces,
-       (SELECT toString(count()) FROM
-          (SELECT TraceId, toDateTime(min(Timestamp)) AS s, toDateTime(max(Timestamp)) AS e FROM otel_traces WHERE TraceId != '' GROUP BY TraceId) AS r
-          LEFT JOIN (SELECT TraceId, min(Start) AS s, max(End) AS e FROM otel_traces_trace_id_ts GROUP BY TraceId) AS t ON r.TraceId = t.TraceId
-          WHERE t.TraceId = '' OR r.s < t.s OR r.e > t.e) AS uncovered`,
-  );
-  return { minuteExpected, minuteActual, hourExpected, hourActual, counts: counts! };
+  const counts = await storeCounts(store);
+  return { minuteExpected, minuteActual, hourExpected, hourActual, counts };
 }
 
 describe('repair after an unclean end (real chDB)', () => {

@@ -4,21 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MissingMinutesError, SeriesLedger, SloLedger, type MinuteRecord } from '../../../src/slo/evaluate/ledger.js';
+import { seededRandom } from '../../helpers/random.js';
 
 const H = 3_600;
 const T0 = Date.UTC(2026, 10, 1) / 1000; // a whole hour
-
-/** A deterministic generator (mulberry32), so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a |= 0;
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function records(n: number, rnd: () => number, spanMinutes: number): MinuteRecord[] {
   return Array.from({ length: n }, () => {
@@ -39,7 +28,7 @@ const bruteSum = (rs: readonly MinuteRecord[], from: number, to: number, env?: s
 
 describe('SloLedger', () => {
   it('sums any window of minutes exactly as a brute-force count, in every environment', () => {
-    const rnd = random(7);
+    const rnd = seededRandom(7);
     const rs = records(5_000, rnd, 3 * 24 * 60);
     const ledger = new SloLedger();
     for (const r of rs) ledger.add(r);
@@ -75,7 +64,7 @@ describe('SloLedger', () => {
   });
 
   it('keeps hour totals after dropping their minutes, and refuses a partial hour it no longer holds', () => {
-    const rnd = random(11);
+    const rnd = seededRandom(11);
     const rs = records(3_000, rnd, 6 * 24 * 60);
     const ledger = new SloLedger();
     for (const r of rs) ledger.add(r);
