@@ -17,8 +17,8 @@
 import {
   countMinutes, createMinutesTable, definitionVersion, isRecorded, newRecordedSlo, type RecordedSeries, type VersionKey,
 } from '../engine/index.js';
-import { causesFrom, decide, gatherEvidence, selectSlos, withCauses, type Cause, type GateRequest, type GateVerdict, type Override, type Seen, type StoredDecision, type StoredOverride } from '../gate/index.js';
-import { appliedAdjustments, endMinuteOf, excludedIntervals, planWindows, type MinuteInterval, type MinuteRecord } from '../slo/evaluate/index.js';
+import { causesFrom, decide, gatherEvidence, selectSlos, withCauses, type Cause, type GateRequest, type GateVerdict, type Override, type StoredDecision, type StoredOverride } from '../gate/index.js';
+import { appliedAdjustments, endMinuteOf, excludedIntervals, planWindows, seriesKey, type MinuteInterval, type MinuteRecord } from '../slo/evaluate/index.js';
 import type { AttributionService } from '../attribution/index.js';
 import type { SloReader } from '../engine/index.js';
 import type { SloDefinition, SloSelection } from '../slo/spec/index.js';
@@ -269,19 +269,22 @@ function sameSelection(base: DefinitionSet, head: DefinitionSet, d: StoredDecisi
  */
 function mergeSeries(fromTable: readonly RecordedSeries[], counted: readonly MinuteRecord[], fromMinute: number, settledThrough: number, recordedFrom: number): SeriesRecords[] {
   // The table's and the counted minutes are disjoint ranges: the table's part is a slice of its
-  // arrays (no copy), and the few counted minutes (a tail not settled yet) are added where they exist.
+  // arrays (no copy), and the counted minutes (a tail not settled yet, or every minute of a version
+  // never recorded) are added where they exist.
   const extra = new Map<string, MinuteRecord[]>();
   for (const r of counted) {
     if (r.minute < fromMinute) continue;
-    const key = `${r.environment}\u0000${r.configHash}`;
-    extra.set(key, [...(extra.get(key) ?? []), r]);
+    const key = seriesKey(r.environment, r.configHash);
+    let list = extra.get(key);
+    if (list === undefined) extra.set(key, (list = []));
+    list.push(r);
   }
   const out: SeriesRecords[] = [];
   const lo = Math.max(fromMinute, recordedFrom);
   for (const s of fromTable) {
     const a = lowerBound(s.minutes, lo);
     const b = lowerBound(s.minutes, settledThrough + 1);
-    const key = `${s.environment}\u0000${s.configHash}`;
+    const key = seriesKey(s.environment, s.configHash);
     const more = extra.get(key);
     extra.delete(key);
     out.push(withExtra({ environment: s.environment, configHash: s.configHash, minutes: s.minutes.subarray(a, b), totals: s.totals.subarray(a, b), bads: s.bads.subarray(a, b) }, more));

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Signal } from '../ingest/index.js';
 import type { AlertState } from '../slo/math/index.js';
 import {
-  excludingLedger, ledgerCounts, planWindows, SloLedger, sloStatus, stitchedLedger,
+  excludingLedger, ledgerCounts, planWindows, sloStatus, stitchedLedger,
   type AlertStep, type AppliedAdjustment, type LedgerView, type SloStatus, type WindowPlan,
 } from '../slo/evaluate/index.js';
 import { sliQuery, type EvaluationWindow, type SliCounts } from '../slo/sli/index.js';

@@ -12,7 +12,7 @@
  */
 import type { Logger } from 'pino';
 import {
-  appliedAdjustments, clipIntervals, edgeHoursNeeded, excludedIntervals, excludingLedger, mergeIntervals, MINUTE_EXACT_WINDOW_SECONDS, planWindows,
+  appliedAdjustments, clipIntervals, edgeHoursNeeded, excludedIntervals, excludingLedger, mergeIntervals, MINUTE_EXACT_WINDOW_SECONDS, planWindows, seriesKey,
   type AppliedAdjustment, type Counts, type EdgeMinutes, type LedgerView, type MinuteInterval, type WindowPlan,
 } from '../slo/evaluate/index.js';
 import type { BudgetAdjustment } from '../slo/spec/index.js';
@@ -52,7 +52,6 @@ interface Entry {
   edges: Map<string, Map<number, { total: Float64Array; bad: Float64Array }>>;
 }
 
-const seriesKey = (environment: string, configHash: string): string => `${environment}\u0000${configHash}`;
 
 export function createExclusionIndex({ table, log }: { table: Pick<MinutesTable, 'loadHours'>; log: Logger }): ExclusionIndex {
   const entries = new Map<string, Entry>();

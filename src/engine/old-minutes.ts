@@ -13,7 +13,7 @@
  * Bounded by bytes; the least recently read version goes first.
  */
 import { SloLedger } from '../slo/evaluate/index.js';
-import type { MinutesTable } from './minutes-table.js';
+import { versionKeyString, type MinutesTable, type RecordedSeries } from './minutes-table.js';
 import type { RecordedSlo } from './recorded.js';
 
 export interface OldMinuteAsk {
@@ -40,7 +40,7 @@ interface Entry {
 export function createOldMinutes({ table, maxBytes }: { table: Pick<MinutesTable, 'loadSeries'>; maxBytes: number }): OldMinutes {
   /** By version key, in order of last use (a Map keeps insertion order: re-inserted on use). */
   const kept = new Map<string, Entry>();
-  const keyOf = (r: RecordedSlo): string => `${r.slo.name}\u0000${r.version}`;
+  const keyOf = (r: RecordedSlo): string => versionKeyString({ slo: r.slo.name, version: r.version });
   /**
    * Whether the table holds every minute of the ask it will ever hold: settled through its end, and
    * recorded back to its start or as far back as the version needs (nothing older is ever written).
@@ -82,11 +82,16 @@ export function createOldMinutes({ table, maxBytes }: { table: Pick<MinutesTable
         Math.min(...reads.map((x) => x.fromMinute)),
         Math.max(...reads.map((x) => x.toMinute)),
       );
+      const byVersion = new Map<string, RecordedSeries[]>();
+      for (const s of series) {
+        const key = versionKeyString(s);
+        let list = byVersion.get(key);
+        if (list === undefined) byVersion.set(key, (list = []));
+        list.push(s);
+      }
       for (const x of reads) {
         const { r } = x.ask;
-        for (const s of series) {
-          if (s.slo === r.slo.name && s.version === r.version) x.entry.ledger.mergeSeries(s.environment, s.configHash, s.minutes, s.totals, s.bads);
-        }
+        for (const s of byVersion.get(keyOf(r)) ?? []) x.entry.ledger.mergeSeries(s.environment, s.configHash, s.minutes, s.totals, s.bads);
         // The common end of one read may pass this ask's: the entry holds at least its own range.
         x.entry.toMinute = Math.max(x.entry.toMinute, x.toMinute);
         out.set(r.slo.name, x.entry.ledger);

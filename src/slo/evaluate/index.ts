@@ -8,7 +8,7 @@ export { alignedStart, endMinuteOf, MINUTE_EXACT_WINDOW_SECONDS, planWindows, wi
 export {
   alertKey, budgetOf, sloStatus, windowNumbers, type AlertStatus, type AlertStep, type ReleaseNumbers, type SloStatus, type WindowNumbers,
 } from './status.js';
-export { MissingMinutesError, SeriesLedger, SloLedger, type Counts, type MinuteRecord } from './ledger.js';
+export { MissingMinutesError, SeriesLedger, seriesKey, SloLedger, type Counts, type MinuteRecord } from './ledger.js';
 export { ledgerCounts } from './ledger-counts.js';
 export { alertInstances } from './alert-instances.js';
 export { windowSeries, type WindowSeries } from './over-time.js';

@@ -299,7 +299,8 @@ function add(acc: Counts, c: Counts): void {
   acc.bad += c.bad;
 }
 
-const seriesKey = (environment: string, configHash: string): string => `${environment}\u0000${configHash}`;
+/** One series' key in maps of series: its environment and config_hash. */
+export const seriesKey = (environment: string, configHash: string): string => `${environment}\u0000${configHash}`;
 
 /** Every series of one SLO (one version of its definition). */
 export class SloLedger {

@@ -7,9 +7,9 @@
  * a window across the boundary is the sum of both parts.
  */
 import type { LedgerView, SeriesView } from './excluding-ledger.js';
-import type { Counts } from './ledger.js';
+import { seriesKey, type Counts } from './ledger.js';
 
-const key = (s: SeriesView): string => `${s.environment}\u0000${s.configHash}`;
+const key = (s: SeriesView): string => seriesKey(s.environment, s.configHash);
 
 export function stitchedLedger(older: LedgerView, newer: LedgerView, boundary: number): LedgerView {
   return {
