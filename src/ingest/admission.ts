@@ -71,10 +71,10 @@ export interface Reservation {
   /** Holds `bytes` more (body bytes as they arrive) if the hard limit allows; refused, nothing more is held. */
   add(bytes: number): Admission;
   /**
-   * Whether the request would be admitted with `bytes` more held and `workBytes` more work queued,
+   * Whether the request would be admitted with `bytes` more held, behind the work already queued,
    * without holding anything (a refusal before reading a body whose length is declared).
    */
-  wouldAdmit(bytes: number, workBytes: number): Admission;
+  wouldAdmit(bytes: number): Admission;
   /**
    * Holds `bytes` more and queues `workBytes` more work, if both limits allow (once a body is
    * complete; again, with the difference, when an estimate turns out low).
@@ -84,7 +84,6 @@ export interface Reservation {
   adjust(deltaBytes: number): void;
   /** A patient retry is known once its first bytes are in. */
   setClass(cls: RequestClass): void;
-  readonly requestClass: RequestClass;
   /** Its work went through (decoded, and stored or failed): `release` counts it as drained. */
   processed(): void;
   /** The request was answered: frees what it holds and takes its work off the queue. */
@@ -97,8 +96,6 @@ export interface IngestBudget {
   inUseBytes(): number;
   /** Work (insert text bytes) of admitted exports not yet answered. */
   queuedWorkBytes(): number;
-  /** How fast queued work has been answered lately, in work bytes per second. */
-  drainBytesPerSecond(): number;
 }
 
 export interface IngestBudgetOptions {
@@ -133,7 +130,8 @@ export function createIngestBudget({ softLimitBytes, hardLimitBytes, maxWaitMs =
       let queued = 0;
       let released = false;
       let wasProcessed = false;
-      const decide = (bytes: number, workBytes: number): Admission =>
+      /** The wait is judged on the work ahead of this request's own (queued work, drained at its measured rate). */
+      const decide = (bytes: number): Admission =>
         decideAdmission({
           inUseBytes: inUse - held,
           requestBytes: held + bytes,
@@ -141,9 +139,6 @@ export function createIngestBudget({ softLimitBytes, hardLimitBytes, maxWaitMs =
           ...limitsOf(cls, deadlineMs),
         });
       return {
-        get requestClass() {
-          return cls;
-        },
         setClass(next) {
           cls = next;
         },
@@ -159,7 +154,7 @@ export function createIngestBudget({ softLimitBytes, hardLimitBytes, maxWaitMs =
         },
         wouldAdmit: decide,
         admit(bytes, workBytes) {
-          const d = bytes <= 0 && workBytes <= 0 ? ADMITTED : decide(bytes, workBytes);
+          const d = bytes <= 0 && workBytes <= 0 ? ADMITTED : decide(bytes);
           if (d.admitted && !released) {
             held += bytes;
             inUse += bytes;
@@ -190,7 +185,6 @@ export function createIngestBudget({ softLimitBytes, hardLimitBytes, maxWaitMs =
     },
     inUseBytes: () => inUse,
     queuedWorkBytes: () => drain.queuedBytes(),
-    drainBytesPerSecond: () => drain.bytesPerMs() * 1000,
   };
 }
 

@@ -147,7 +147,7 @@ async function handleExport(c: Context, signal: Signal, opts: HttpReceiverOption
       if (ended) return undefined; // the whole body is in: admitted or refused below, on its real size
       const atLeast = declared !== undefined && Number.isFinite(declared) ? declared : received;
       const text = opts.pipeline.estimateTextBytes(signal, encoding, atLeast);
-      return reservation.wouldAdmit(atLeast - received + text, text);
+      return reservation.wouldAdmit(atLeast - received + text);
     };
     const read = await readBody(c.req.raw.body, {
       maxBytes: opts.maxBodyBytes,
