@@ -17,7 +17,7 @@
 import {
   countMinutes, createMinutesTable, definitionVersion, isRecorded, newRecordedSlo, type RecordedSeries, type VersionKey,
 } from '../engine/index.js';
-import { causesFrom, decide, gatherEvidence, selectSlos, withCauses, type Cause, type GateRequest, type GateVerdict, type Override, type StoredDecision, type StoredOverride } from '../gate/index.js';
+import { causesFrom, decide, decideNamingCauses, gatherEvidence, selectSlos, type Cause, type GateRequest, type GateVerdict, type Override, type StoredDecision, type StoredOverride } from '../gate/index.js';
 import { appliedAdjustments, endMinuteOf, excludedIntervals, planWindows, seriesKey, type MinuteInterval, type MinuteRecord } from '../slo/evaluate/index.js';
 import type { AttributionService } from '../attribution/index.js';
 import type { SloReader } from '../engine/index.js';
@@ -200,26 +200,22 @@ export function createBacktestService({ store, decisions, attributionFor, now = 
       for (const d of [...toReplay].sort((a, b) => a.decidedAtMs - b.decidedAtMs)) {
         const request = requestOf(d);
         const validOverrides = (t: number): Override[] => overrides.filter((o) => o.app === d.app && o.environment === d.environment && o.createdAtMs <= t && o.expiresAtMs > t);
-        const verdictOf = async (side: DefinitionSet, data: typeof baseData, withCausesToo: boolean): Promise<GateVerdict> => {
+        const replayed = async (side: DefinitionSet, data: typeof baseData) => {
           const reader = replayReader((slo) => data(slo)?.data, endMinuteOf(d.decidedAtMs));
           const sources = {
             reader,
             causes: attributionFor === undefined ? async (): Promise<Cause[]> => [] : causesFrom(attributionFor(reader, d.decidedAtMs)),
             overrides: (_r: GateRequest, t: number) => validOverrides(t),
           };
-          let input = await gatherEvidence({ sources, slos: side.slos, policies: side.policies, request, nowMs: d.decidedAtMs });
-          let verdict = decide(input);
-          if (withCausesToo && (verdict.decision === 'deny' || ('wouldHaveBeen' in verdict && verdict.wouldHaveBeen === 'deny'))) {
-            input = await withCauses(sources, input, verdict);
-            verdict = decide(input);
-          }
-          return verdict;
+          const input = await gatherEvidence({ sources, slos: side.slos, policies: side.policies, request, nowMs: d.decidedAtMs });
+          return { sources, input, verdict: decide(input) };
         };
-        const before = await verdictOf(base, baseData, false);
-        const after = await verdictOf(head, headData, false);
-        if (before.decision === after.decision) continue;
+        const before = await replayed(base, baseData);
+        const after = await replayed(head, headData);
+        if (before.verdict.decision === after.verdict.decision) continue;
         // The summaries of a flip name their causes, as the gate's answer would.
-        const [b, a] = [await verdictOf(base, baseData, true), await verdictOf(head, headData, true)];
+        const named = async (r: typeof before): Promise<GateVerdict> => (await decideNamingCauses(r.sources, r.input, r.verdict)).verdict;
+        const [b, a] = [await named(before), await named(after)];
         flips.push({
           id: d.id, decidedAtMs: d.decidedAtMs, app: d.app, environment: d.environment, configHash: d.configHash, revision: d.revision,
           stored: d.answer.decision as Verdict, before: b.decision, after: a.decision, beforeSummary: b.summary, afterSummary: a.summary,

@@ -13,6 +13,7 @@ import { budgetRemaining, parseDurationSeconds } from '../slo/math/index.js';
 import { budgetOf, endMinuteOf, planWindows, sloStatus, windowStartSeconds, withWindow } from '../slo/evaluate/index.js';
 import type { SliCounts } from '../slo/sli/index.js';
 import type { GatePolicy, SloDefinition } from '../slo/spec/index.js';
+import { decide } from './decide.js';
 import { baselineOf, findRollback, inEnvironment, selectSlos, type Seen } from './release-history.js';
 import type { Cause, CheckKind, GateInput, GateRequest, GateVerdict, Override, ReleaseRecord, SloHealth } from './types.js';
 
@@ -92,10 +93,20 @@ export async function gatherEvidence({ sources, slos, policies, request, nowMs }
  * The causes of every failed check's bad events (the only reads a decision may need from the
  * store, made only for a deny: its words name the top cause), in the order `causeAsks` gives.
  */
-export async function withCauses(sources: EvidenceSources, input: GateInput & Gathered, verdict: GateVerdict): Promise<GateInput & Gathered> {
+async function withCauses(sources: EvidenceSources, input: GateInput & Gathered, verdict: GateVerdict): Promise<GateInput & Gathered> {
   const asks = causeAsks(input, verdict);
   const answers = await Promise.all(asks.map((a) => sources.causes(a.slo, a.request)));
   return { ...input, causes: answers.flat() };
+}
+
+/**
+ * The verdict again with its causes when it is a deny (or would have been, under an override or
+ * observe mode): the one place a decision reads the store, so a deny's words name the top cause.
+ */
+export async function decideNamingCauses(sources: EvidenceSources, input: GateInput & Gathered, verdict: GateVerdict): Promise<{ input: GateInput & Gathered; verdict: GateVerdict }> {
+  if (verdict.decision !== 'deny' && !('wouldHaveBeen' in verdict && verdict.wouldHaveBeen === 'deny')) return { input, verdict };
+  const withThem = await withCauses(sources, input, verdict);
+  return { input: withThem, verdict: decide(withThem) };
 }
 
 /** The gate's causes from attribution: each cause with the SLO it burned. */

@@ -12,7 +12,7 @@ export type {
   GateVerdict, Override,
   ReleaseRecord, SloHealth, StatTest,
 } from './types.js';
-export { causeAsks, causesFrom, gatherEvidence, RELEASE_LOOKBACK_SECONDS, withCauses, type CauseAsk, type EvidenceSources, type Gathered } from './evidence.js';
+export { causeAsks, causesFrom, decideNamingCauses, gatherEvidence, RELEASE_LOOKBACK_SECONDS, type CauseAsk, type EvidenceSources, type Gathered } from './evidence.js';
 export { baselineOf, findRollback, inEnvironment, selectSlos, type Seen } from './release-history.js';
 export { gateAnswer, type GateAnswer, type GateAnswerContext } from './answer.js';
 export { createDecisionLog, type DecisionLog, type Deployment, type NewOverride, type StoredDecision, type StoredOverride } from './decision-log.js';

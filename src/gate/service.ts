@@ -8,7 +8,7 @@ import type { GatePolicy, SloDefinition } from '../slo/spec/index.js';
 import { gateAnswer, type GateAnswer } from './answer.js';
 import { decide } from './decide.js';
 import type { DecisionLog } from './decision-log.js';
-import { gatherEvidence, withCauses, type EvidenceSources } from './evidence.js';
+import { decideNamingCauses, gatherEvidence, type EvidenceSources } from './evidence.js';
 import type { GateRequest, GateVerdict } from './types.js';
 
 export interface GateDefinitions {
@@ -32,13 +32,9 @@ export function createGateService({ definitions, sources, decisions, publicUrl, 
     async decide(request, asSent) {
       const loaded = definitions();
       const nowMs = now();
-      let input = await gatherEvidence({ sources, slos: loaded.slos, policies: loaded.policies, request, nowMs });
-      let verdict = decide(input);
+      const gathered = await gatherEvidence({ sources, slos: loaded.slos, policies: loaded.policies, request, nowMs });
       // A deny names its top cause: only then are the release's bad events read from the store.
-      if (verdict.decision === 'deny' || ('wouldHaveBeen' in verdict && verdict.wouldHaveBeen === 'deny')) {
-        input = await withCauses(sources, input, verdict);
-        verdict = decide(input);
-      }
+      const { input, verdict } = await decideNamingCauses(sources, gathered, decide(gathered));
       const decisionId = randomUUID();
       const answer = gateAnswer(input, verdict, { decisionId, decidedAtMs: nowMs, publicUrl, sloRevision: loaded.revision });
       decisions.record({
