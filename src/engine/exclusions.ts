@@ -12,12 +12,13 @@
  */
 import type { Logger } from 'pino';
 import {
-  appliedAdjustments, clipIntervals, edgeHoursNeeded, excludedIntervals, excludingLedger, mergeIntervals, MINUTE_EXACT_WINDOW_SECONDS, planWindows, seriesKey,
+  appliedAdjustments, clipIntervals, edgeHoursNeeded, excludedIntervals, excludingLedger, mergeIntervals, MINUTE_EXACT_WINDOW_SECONDS, seriesKey,
   type AppliedAdjustment, type Counts, type EdgeMinutes, type LedgerView, type MinuteInterval, type WindowPlan,
 } from '../slo/evaluate/index.js';
 import type { BudgetAdjustment } from '../slo/spec/index.js';
 import type { MinutesTable } from './minutes-table.js';
 import type { RecordedSlo } from './recorded.js';
+import { hoursHeldFrom } from './recorder.js';
 
 const HOUR = 3_600;
 const DAY = 86_400;
@@ -67,8 +68,8 @@ export function createExclusionIndex({ table, log }: { table: Pick<MinutesTable,
     const untilSeconds = Math.floor(nowMs / 1000 / HOUR) * HOUR + DAY;
     const next = new Map<string, Entry>();
     for (const r of recorded) {
-      // What the ledger can be asked about: two periods and a day back (recorder.ts hoursFrom), a day ahead.
-      const fromSeconds = Math.floor((nowMs / 1000 - 2 * planWindows(r.slo, nowMs).periodSeconds - DAY) / HOUR) * HOUR;
+      // What the ledger can be asked about: from the first hour it holds to a day ahead.
+      const fromSeconds = hoursHeldFrom(r.slo, nowMs);
       const applied = appliedAdjustments(adjustments, r.slo, fromSeconds, untilSeconds);
       if (applied.length === 0) continue;
       const old = entries.get(r.slo.name);

@@ -28,6 +28,14 @@ const HOUR = 3_600;
 const DAY = 86_400;
 
 /**
+ * The first hour an SLO's ledger holds (as hour sums): two periods and a day back, so a series over
+ * the last period of a period-long window is arithmetic too. Budget adjustments are expanded as far.
+ */
+export function hoursHeldFrom(slo: SloDefinition, nowMs: number): number {
+  return Math.floor((nowMs / 1000 - 2 * planWindows(slo, nowMs).periodSeconds - DAY) / HOUR) * HOUR;
+}
+
+/**
  * How long minutes stay in memory by the minute: every window counted by the minute (three days,
  * slo/evaluate/windows.ts), the hour a window starts in, and the hour in progress.
  */
@@ -104,9 +112,7 @@ export function createRecorder({
     const seconds = r.slo.budgeting.kind === 'timeslices' ? planWindows(r.slo, nowMs).periodSeconds + 2 * HOUR : MINUTE_DETAIL_SECONDS;
     return Math.floor((nowMs / 1000 - seconds) / HOUR) * HOUR;
   };
-  /** Hours stay for two periods, so a series over the last period of a period-long window is arithmetic too. */
-  const hoursFrom = (r: RecordedSlo, nowMs: number): number =>
-    Math.floor((nowMs / 1000 - 2 * planWindows(r.slo, nowMs).periodSeconds - DAY) / HOUR) * HOUR;
+  const hoursFrom = (r: RecordedSlo, nowMs: number): number => hoursHeldFrom(r.slo, nowMs);
 
   /** Records into the ledger by the minute where it holds minutes, by the hour before that. */
   const mergeRecords = (r: RecordedSlo, records: readonly MinuteRecord[], nowMs: number, markDirty: boolean): void => {
