@@ -5,7 +5,7 @@
  * SLO-graph pages draw, as JSON (snake_case; times as ISO strings, exact ones also as unix
  * nanoseconds in strings). Scope `read` or `gate` when tokens are configured.
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { AttributionService } from '../attribution/index.js';
 import type { Scope, TokenVerifier } from '../auth/index.js';
 import {
@@ -15,9 +15,9 @@ import type { SloEngine, SloRegistry } from '../engine/index.js';
 import { RELEASE_LOOKBACK_SECONDS } from '../gate/index.js';
 import type { Store } from '../store/index.js';
 import { requireScope } from './auth.js';
+import { nonEmpty, tooLong } from './query-params.js';
 
 const DAY = 86_400;
-const MAX_NAME_LENGTH = 200;
 
 export function createCorrelateRoutes({ store, registry, engine, attribution, tokens, now = Date.now }: {
   store: Store;
@@ -89,15 +89,4 @@ export function createCorrelateRoutes({ store, registry, engine, attribution, to
   app.get('/v1/slo-graph', readers, async (c) => c.json(await readSloGraph(engine)));
 
   return app;
-}
-
-function nonEmpty(text: string | undefined): string | null {
-  return text === undefined || text === '' ? null : text;
-}
-
-function tooLong(c: Context, values: Record<string, string | undefined>): Response | undefined {
-  for (const [name, value] of Object.entries(values)) {
-    if (value !== undefined && value.length > MAX_NAME_LENGTH) return c.json({ error: `${name} is longer than ${MAX_NAME_LENGTH} characters` }, 400);
-  }
-  return undefined;
 }

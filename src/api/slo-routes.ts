@@ -11,11 +11,11 @@ import type { SloEngine, SloRegistry } from '../engine/index.js';
 import { planWindows } from '../slo/evaluate/index.js';
 import { formatProblem } from '../slo/spec/index.js';
 import { BadDataError, parseTimeMs } from './prom-params.js';
+import { nonEmpty, tooLong } from './query-params.js';
 import { evaluatedWire, summaryWire } from './slo-wire.js';
 
 /** The longest range attribution reads raw events over: a quarter. */
 const MAX_ATTRIBUTION_RANGE_MS = 92 * 86_400_000;
-const MAX_PARAM_LENGTH = 200;
 
 export function createSloRoutes({ engine, registry, attribution, now = Date.now }: {
   engine: SloEngine;
@@ -50,9 +50,8 @@ export function createSloRoutes({ engine, registry, attribution, now = Date.now 
     const slo = registry.current().slos.find((s) => s.name === c.req.param('name'));
     if (slo === undefined) return c.json({ error: `no SLO named "${c.req.param('name')}"` }, 404);
     const q = (name: string): string | undefined => c.req.query(name);
-    for (const name of ['config_hash', 'environment', 'baseline']) {
-      if ((q(name)?.length ?? 0) > MAX_PARAM_LENGTH) return c.json({ error: `${name} is longer than ${MAX_PARAM_LENGTH} characters` }, 400);
-    }
+    const bad = tooLong(c, { config_hash: q('config_hash'), environment: q('environment'), baseline: q('baseline') });
+    if (bad !== undefined) return bad;
     const nowMs = now();
     let fromMs: number;
     let toMs: number;
@@ -93,4 +92,3 @@ function parseBaseline(text: string | undefined): Baseline | 'auto' | string {
   return `baseline must be auto, none or release:<config_hash>, not ${JSON.stringify(text.slice(0, 60))}`;
 }
 
-const nonEmpty = (text: string | undefined): string | null => (text === undefined || text === '' ? null : text);
