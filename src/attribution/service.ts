@@ -7,7 +7,7 @@
  * annotate on every evaluation.
  */
 import type { SloReader } from '../engine/index.js';
-import { MissingMinutesError, budgetOf, endMinuteOf, planWindows, type LedgerView, type SeriesView } from '../slo/evaluate/index.js';
+import { MissingMinutesError, budgetOf, endMinuteOf, planWindows, sloEnvironment, type LedgerView, type SeriesView } from '../slo/evaluate/index.js';
 import { metricBadBySeriesQuery } from '../slo/sli/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import type { QueryParams } from '../store/index.js';
@@ -81,7 +81,7 @@ export function createAttributionService({ store, reader, deployments = async ()
   }
 
   async function attributeNow(slo: SloDefinition, request: AttributionRequest): Promise<Attribution> {
-    const environment = request.environment ?? (slo.sli.kind === 'spans' ? slo.sli.match.environment : null);
+    const environment = sloEnvironment(slo, request.environment);
     const base = {
       slo: slo.name, nature: natureOf(slo), environment, configHash: request.configHash, fromMs: request.fromMs, toMs: request.toMs,
     };
@@ -232,7 +232,7 @@ export function createAttributionService({ store, reader, deployments = async ()
     },
 
     releaseBudgets(slo, environment) {
-      const env = environment ?? (slo.sli.kind === 'spans' ? slo.sli.match.environment : null);
+      const env = sloEnvironment(slo, environment);
       const plan = planWindows(slo, now());
       const period = plan.windows.find((w) => w.key === plan.periodKey);
       if (period === undefined) return [];

@@ -6,7 +6,7 @@
  * and where each config ran up to then.
  */
 import type { SeenSource, SloReader } from '../engine/index.js';
-import { ledgerCounts } from '../slo/evaluate/index.js';
+import { ledgerCounts, sloEnvironment } from '../slo/evaluate/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import type { MinuteData } from './minute-data.js';
 
@@ -20,7 +20,7 @@ export function replayReader(dataOf: (slo: SloDefinition) => MinuteData | undefi
     windowCounts(slo, windows, endMinute, environment = null) {
       const d = data(slo);
       if (d === undefined) return undefined;
-      const env = environment ?? (slo.sli.kind === 'spans' ? slo.sli.match.environment : null);
+      const env = sloEnvironment(slo, environment);
       return ledgerCounts(d, windows, Math.min(endMinute, asOfMinute), env, slo.budgeting);
     },
     sources(slo, fromMinute) {

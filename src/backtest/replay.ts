@@ -13,7 +13,7 @@
  * cannot be on the other side of it.
  */
 import { budgetRemaining, errorRatio, evaluateAlert, formatWindow, type AlertWindow, type WindowCounts } from '../slo/math/index.js';
-import { budgetOf, clipIntervals, ledgerCounts, MINUTE_EXACT_WINDOW_SECONDS, planWindows, windowStartSeconds, type MinuteInterval } from '../slo/evaluate/index.js';
+import { budgetOf, clipIntervals, ledgerCounts, MINUTE_EXACT_WINDOW_SECONDS, planWindows, sloEnvironment, windowStartSeconds, type MinuteInterval } from '../slo/evaluate/index.js';
 import type { SloDefinition } from '../slo/spec/index.js';
 import type { MinuteData } from './minute-data.js';
 import type { AlertEpisode, PeriodNumbers } from './types.js';
@@ -25,9 +25,6 @@ export function replayFrom(slo: SloDefinition, nowMs: number): number {
   const longest = Math.max(0, ...plan.alertRules.map((r) => r.longWindowSeconds));
   return Math.min(periodStart, windowStartSeconds(periodStart, Math.max(60, longest)));
 }
-
-/** The environment an SLO's own numbers are read in (as the engine reads them). */
-export const sloEnvironment = (slo: SloDefinition): string | null => (slo.sli.kind === 'spans' ? slo.sli.match.environment : null);
 
 export function replaySlo(slo: SloDefinition, data: MinuteData, nowMs: number, excluded: readonly MinuteInterval[]): PeriodNumbers {
   const plan = planWindows(slo, nowMs);

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Signal } from '../ingest/index.js';
 import type { AlertState } from '../slo/math/index.js';
 import {
-  excludingLedger, ledgerCounts, planWindows, sloStatus, stitchedLedger,
+  excludingLedger, ledgerCounts, planWindows, sloEnvironment, sloStatus, stitchedLedger,
   type AlertStep, type AppliedAdjustment, type LedgerView, type SloStatus, type WindowPlan,
 } from '../slo/evaluate/index.js';
 import { sliQuery, type EvaluationWindow, type SliCounts } from '../slo/sli/index.js';
@@ -251,7 +251,7 @@ export async function createSloEngine({
         const r = recorder.get(slo.name);
         const evaluated: EvaluatedSlo = {
           slo, status, steps, recording: r === undefined ? null : recorder.status(r),
-          adjustments: r === undefined ? [] : exclusions.inPeriod(r, plan, environmentOf(slo, null)),
+          adjustments: r === undefined ? [] : exclusions.inPeriod(r, plan, sloEnvironment(slo)),
         };
         if (!leader) {
           latest.set(slo.name, evaluated);
@@ -306,7 +306,7 @@ export async function createSloEngine({
     },
     ledgerOf(slo) {
       const r = recorder.get(slo.name);
-      return r === undefined ? undefined : { ledger: exclusions.view(r), environment: environmentOf(slo, null), minutesFrom: recorder.minutesHeldFrom(r) };
+      return r === undefined ? undefined : { ledger: exclusions.view(r), environment: sloEnvironment(slo), minutesFrom: recorder.minutesHeldFrom(r) };
     },
     async ledgersFrom(asks) {
       const reads = asks.flatMap((a) => {
@@ -428,13 +428,8 @@ function recordedFrom(r: RecordedSlo): string {
 }
 
 /** The environment an SLO's numbers are read in: the one asked for, or the SLO's own (span SLIs), or all. */
-function environmentOf(slo: SloDefinition, asked: string | null): string | null {
-  if (asked !== null) return asked;
-  return slo.sli.kind === 'spans' ? slo.sli.match.environment : null;
-}
-
 function countsFromLedger(ledger: LedgerView, slo: SloDefinition, windows: readonly EvaluationWindow[], endMinute: number, environment: string | null): SliCounts {
-  return ledgerCounts(ledger, windows, endMinute, environmentOf(slo, environment), slo.budgeting);
+  return ledgerCounts(ledger, windows, endMinute, sloEnvironment(slo, environment), slo.budgeting);
 }
 
 

@@ -9,7 +9,7 @@ export {
   alertKey, budgetOf, sloStatus, windowNumbers, type AlertStatus, type AlertStep, type ReleaseNumbers, type SloStatus, type WindowNumbers,
 } from './status.js';
 export { MissingMinutesError, SeriesLedger, seriesKey, SloLedger, type Counts, type MinuteRecord } from './ledger.js';
-export { ledgerCounts } from './ledger-counts.js';
+export { ledgerCounts, sloEnvironment } from './ledger-counts.js';
 export { alertInstances } from './alert-instances.js';
 export { windowSeries, type WindowSeries } from './over-time.js';
 export {

@@ -5,8 +5,17 @@
  * are judged from the minutes of each slice (slices of whole minutes). Pure.
  */
 import { countSlices, type EvaluationWindow, type SliCounts, type SliceCounts, type WindowCounts } from '../sli/index.js';
-import type { Budgeting } from '../spec/index.js';
+import type { Budgeting, SloDefinition } from '../spec/index.js';
 import type { LedgerView, SeriesView } from './excluding-ledger.js';
+
+/**
+ * The environment an SLO's numbers are read in: the one asked (a gate's target, a release's), else
+ * the SLO's own (a span SLI's `match.environment`), else null: every environment.
+ */
+export function sloEnvironment(slo: SloDefinition, asked: string | null = null): string | null {
+  if (asked !== null) return asked;
+  return slo.sli.kind === 'spans' ? slo.sli.match.environment : null;
+}
 
 /** Events of the windows ending with `endMinute`, in `environment` (null: every environment). */
 export function ledgerCounts(
