@@ -7,8 +7,7 @@
  */
 import type { SloDefinition } from '../slo/spec/index.js';
 import { logFilters } from '../slo/sli/index.js';
-import { normalizationParams, normalizedText, type Side } from './sides.js';
-import { MAX_CAUSE_ROWS } from './span-causes.js';
+import { MAX_CAUSE_ROWS, normalizationParams, normalizedText, sideConditions, type Side } from './sides.js';
 
 export interface LogCauseRow {
   side: 'target' | 'baseline';
@@ -29,19 +28,10 @@ export function logCausesQuery(slo: SloDefinition, environment: string | null, s
   };
   const filters = logFilters(slo.sli.match, params);
   if (environment !== null) params['environment'] = environment;
-  const conds = sides.map((s, i) => {
-    params[`from${i}`] = Math.floor(s.fromMs / 1000);
-    params[`to${i}`] = Math.ceil(s.toMs / 1000);
-    params[`side${i}`] = s.name;
-    if (s.configHash !== null) params[`hash${i}`] = s.configHash;
-    return {
-      cond: `(TimestampTime >= toDateTime({from${i}:UInt32}) AND TimestampTime < toDateTime({to${i}:UInt32})${s.configHash === null ? '' : ` AND ConfigHash = {hash${i}:String}`})`,
-      name: `{side${i}:String}`,
-    };
-  });
+  const { conds, sidesOf } = sideConditions(sides, params, (i) => `TimestampTime >= toDateTime({from${i}:UInt32}) AND TimestampTime < toDateTime({to${i}:UInt32})`);
   return {
     // One row per side a record is on: a range longer than a week overlaps the week before it.
-    sql: `SELECT arrayJoin(arrayFilter(x -> x != '', [${conds.map((c) => `if(${c.cond}, ${c.name}, '')`).join(', ')}])) AS side,
+    sql: `SELECT arrayJoin(${sidesOf}) AS side,
   if(SeverityText != '', SeverityText, toString(SeverityNumber)) AS operation,
   ${normalizedText('Body')} AS error_type,
   count() AS n, toUnixTimestamp64Milli(min(Timestamp)) AS first_ms, toUnixTimestamp64Milli(max(Timestamp)) AS last_ms,
@@ -51,7 +41,7 @@ export function logCausesQuery(slo: SloDefinition, environment: string | null, s
 FROM otel_logs
 WHERE ServiceName = {service:String}${filters}${environment === null ? '' : '\n  AND Environment = {environment:String}'}
   AND SeverityNumber >= {badSeverity:UInt8}
-  AND (${conds.map((c) => c.cond).join(' OR ')})
+  AND (${conds.join(' OR ')})
 GROUP BY side, operation, error_type
 ORDER BY n DESC, operation, error_type
 LIMIT {maxRows:UInt32} BY side`,

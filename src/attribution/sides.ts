@@ -1,7 +1,7 @@
 /**
  * @module attribution/sides
  * What the cause statements share: the two sides they count at once (the range asked about and its
- * baseline) and how free text is normalized so that ids and numbers do not split a cause. Pure.
+ * baseline), their conditions, and how free text is normalized so that ids and numbers do not split a cause. Pure.
  */
 
 /** A side of a statement: a range, optionally one release's events only. */
@@ -10,6 +10,25 @@ export interface Side {
   fromMs: number;
   toMs: number;
   configHash: string | null;
+}
+
+/** Groups kept per side: far more than anyone reads; the rest would still be counted by the caller's totals. */
+export const MAX_CAUSE_ROWS = 2_000;
+
+/**
+ * Each side's condition (its range, from `inRange(i)`, and its release when it has one) with its
+ * parameters bound into `params`, and `sidesOf`: the array of the sides' names an event is on (a
+ * range longer than a week overlaps the week before it, so an event can be on both).
+ */
+export function sideConditions(sides: readonly Side[], params: Record<string, unknown>, inRange: (i: number) => string): { conds: string[]; sidesOf: string } {
+  const conds = sides.map((s, i) => {
+    params[`from${i}`] = Math.floor(s.fromMs / 1000);
+    params[`to${i}`] = Math.ceil(s.toMs / 1000);
+    params[`side${i}`] = s.name;
+    if (s.configHash !== null) params[`hash${i}`] = s.configHash;
+    return `(${inRange(i)}${s.configHash === null ? '' : ` AND ConfigHash = {hash${i}:String}`})`;
+  });
+  return { conds, sidesOf: `arrayFilter(x -> x != '', [${conds.map((c, i) => `if(${c}, {side${i}:String}, '')`).join(', ')}])` };
 }
 
 /**

@@ -20,7 +20,7 @@
  */
 import type { SloDefinition } from '../slo/spec/index.js';
 import { badCondition, matchFilters } from '../slo/sli/index.js';
-import { normalizationParams, normalizedText, type Side } from './sides.js';
+import { MAX_CAUSE_ROWS, normalizationParams, normalizedText, sideConditions, type Side } from './sides.js';
 
 /** A row of the answer. */
 export interface SpanCauseRow {
@@ -40,9 +40,6 @@ export interface SpanCauseRow {
 
 /** How long after a range's end a child span may start and still be read (children of the range's last events). */
 const CHILD_SLACK_SECONDS = 3_600;
-
-/** Groups kept per side: far more than anyone reads; the rest would still be counted by the caller's totals. */
-export const MAX_CAUSE_ROWS = 2_000;
 
 /** The span's error in words: exception type, else its normalized status message, else its HTTP status. */
 const errorTypeOf = (prefix: string): string => {
@@ -66,22 +63,13 @@ export function spanCausesQuery(slo: SloDefinition, environment: string | null, 
   const params: Record<string, unknown> = { service: slo.service, maxRows: MAX_CAUSE_ROWS, ...normalizationParams() };
   const filters = matchFilters({ ...match, environment }, params, false);
   const badSql = badCondition(bad, params, false);
-  const sideSql = sides.map((s, i) => {
-    params[`from${i}`] = Math.floor(s.fromMs / 1000);
-    params[`to${i}`] = Math.ceil(s.toMs / 1000);
-    params[`side${i}`] = s.name;
-    const hash = s.configHash === null ? '' : ` AND ConfigHash = {hash${i}:String}`;
-    if (s.configHash !== null) params[`hash${i}`] = s.configHash;
-    return { cond: `(Timestamp >= toDateTime64({from${i}:UInt32}, 9) AND Timestamp < toDateTime64({to${i}:UInt32}, 9)${hash})`, name: `{side${i}:String}` };
-  });
+  const { conds, sidesOf } = sideConditions(sides, params, (i) => `Timestamp >= toDateTime64({from${i}:UInt32}, 9) AND Timestamp < toDateTime64({to${i}:UInt32}, 9)`);
   params['childSlack'] = CHILD_SLACK_SECONDS;
   // Children start within their parent's run: each side's range and a little after it, nothing between the sides.
   const scanned = sides
     .map((_, i) => `(Timestamp >= toDateTime64({from${i}:UInt32}, 9) AND Timestamp < toDateTime64({to${i}:UInt32} + {childSlack:UInt32}, 9))`)
     .join(' OR ');
-  // The sides an event is on: a range longer than a week overlaps the week before it, and an event
-  // in both is in both sides' counts (as in their events from the recorded minutes).
-  const sidesOf = `arrayFilter(x -> x != '', [${sideSql.map((s) => `if(${s.cond}, ${s.name}, '')`).join(', ')}])`;
+  // An event on both sides is in both sides' counts (as in their events from the recorded minutes).
   const latency = bad.kind === 'duration-over';
 
   // One scan of the traces that hold a bad event (found by a scan of the SLO's own spans), each
@@ -91,7 +79,7 @@ export function spanCausesQuery(slo: SloDefinition, environment: string | null, 
   //   9 peer, 10 bad, 11 its sides (one row per side), 12 start, 13 config_hash, 14 its own error type.
   // With `kids` of a bad span: (child tuple, callee tuple), the callee being the span under the child
   // in another service (a failing one if there is one); absent tuples read as defaults ('' and 0).
-  const isBad = `ServiceName = {service:String}${filters} AND ${badSql} AND (${sideSql.map((s) => s.cond).join(' OR ')})`;
+  const isBad = `ServiceName = {service:String}${filters} AND ${badSql} AND (${conds.join(' OR ')})`;
   const downstream = (x: string): string => `if(${x}.2.3 != '', ${x}.2.3, if(${x}.1.3 != {service:String}, ${x}.1.3, ${x}.1.9))`;
   const judged = latency
     ? `'slow' AS kind, '' AS error_type,
