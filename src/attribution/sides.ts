@@ -1,7 +1,8 @@
 /**
  * @module attribution/sides
  * What the cause statements share: the two sides they count at once (the range asked about and its
- * baseline), their conditions, and how free text is normalized so that ids and numbers do not split a cause. Pure.
+ * baseline), their conditions, and how free text is normalized so that ids and numbers do not split
+ * a cause. Pure.
  */
 
 /** A side of a statement: a range, optionally one release's events only. */
