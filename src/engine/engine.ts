@@ -196,18 +196,21 @@ export async function createSloEngine({
     states = await loadAlertStates(store);
   };
 
-  /** Reads the SLO files' current set into the recorder (once per revision), and their budget adjustments. */
-  const sync = async (): Promise<void> => {
+  /** Reads the SLO files' current set into the recorder (once per revision). */
+  const syncSlos = async (): Promise<void> => {
     const loaded = registry.current();
-    if (loaded.revision !== syncedRevision) {
-      await recorder.sync(loaded.slos);
-      syncedRevision = loaded.revision;
-      for (const name of latest.keys()) if (!loaded.slos.some((s) => s.name === name)) latest.delete(name);
-    }
-    await exclusions.update(loaded.adjustments, recorder.recorded(), now());
+    if (loaded.revision === syncedRevision) return;
+    await recorder.sync(loaded.slos);
+    syncedRevision = loaded.revision;
+    for (const name of latest.keys()) if (!loaded.slos.some((s) => s.name === name)) latest.delete(name);
   };
   /** After a recording job: hours it changed may need their adjustment edges read again. */
   const afterRecording = (): Promise<void> => exclusions.update(registry.current().adjustments, recorder.recorded(), now());
+  /** The SLO set and their budget adjustments, current (before an evaluation). */
+  const sync = async (): Promise<void> => {
+    await syncSlos();
+    await afterRecording();
+  };
 
   /**
    * One evaluation per SLO at a time: a second caller waits for the one in progress and then runs
@@ -354,7 +357,7 @@ export async function createSloEngine({
     tally: (signal, batches) => live.tally(signal, batches),
     async recordNow({ backfill = false } = {}) {
       await serialize(async () => {
-        await sync();
+        await syncSlos();
         if (await leading()) {
           await recorder.settle();
           if (backfill) while (await recorder.backfillStep());
@@ -379,7 +382,8 @@ export async function createSloEngine({
     start() {
       stopped = false;
       every(recordIntervalMs, async () => {
-        await sync();
+        // The adjustments are brought up to date once, after the recording (afterRecording).
+        await syncSlos();
         if (await leading()) await recorder.settle();
         else await follow();
         await afterRecording();
