@@ -60,13 +60,13 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   if (!tokens.enabled) log.warn({ listenHost: config.listenHost }, 'no tokens configured: listening on loopback only, every request allowed');
 
   const metrics = createTollgateMetrics();
-  const storeHealthLog = log.child({ module: 'store' });
+  const storeLog = log.child({ module: 'store' });
   const { store, migrations, retention, repair } = await openStore(config.clickhouse, metrics.observeStatement, config.retention, {
     insertTimeoutMs: config.insertTimeoutMs,
     statementTimeoutMs: config.storeTimeoutMs,
     onHealthChange: (h) => {
-      if (h.up) storeHealthLog.info('store answers again');
-      else storeHealthLog.error({ reason: h.reason }, 'store unreachable: exports refused, reads answer 503 until it answers');
+      if (h.up) storeLog.info('store answers again');
+      else storeLog.error({ reason: h.reason }, 'store unreachable: exports refused, reads answer 503 until it answers');
     },
   });
   metrics.watchStore(() => store.health().up);
@@ -85,9 +85,11 @@ export async function startTollgate(config: Config, log: Logger): Promise<Runnin
   });
   const leaseAtStart = await lease.start();
   log.info({ role: leaseAtStart.role, holder: leaseAtStart.holder, me: leaseAtStart.me }, 'evaluator lease read');
-  metrics.watchLease(() => ({ holder: lease.status().holder, isHolder: lease.isHolder(), term: lease.status().term }));
+  metrics.watchLease(() => {
+    const { holder, term } = lease.status();
+    return { holder, isHolder: lease.isHolder(), term };
+  });
 
-  const storeLog = log.child({ module: 'store' });
   const writer = createBatchWriter({
     insert: (b) => store.insertEncoded(b.table, b.columns, b.chunks),
     classify: classifyInsertError,
