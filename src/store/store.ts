@@ -214,8 +214,12 @@ class ClickHouseStore implements Store {
     const controller = deadlineMs === undefined ? undefined : new AbortController();
     let started = false;
     let timer: NodeJS.Timeout | undefined;
+    // Still queued at the deadline: the store is busy, not unreachable; health stays as it is.
+    const noRoom = (): StoreUnavailableError =>
+      Object.assign(new StoreUnavailableError(`no room for the insert within ${deadlineMs} ms (statements queued ahead of it); retry later`), { queued: true });
     const queued = this.queue.run(lane, () => {
-      if (controller?.signal.aborted === true) return Promise.reject(new StoreUnavailableError(`no room for the insert within ${deadlineMs} ms (statements queued ahead of it); retry later`));
+      // Given up while queued (the deadline's rejection has already answered): not started.
+      if (controller?.signal.aborted === true) return Promise.reject(noRoom());
       started = true;
       return work(controller?.signal);
     });
@@ -224,10 +228,7 @@ class ClickHouseStore implements Store {
       attempts.push(new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           controller.abort();
-          reject(started
-            ? new StoreUnavailableError(`the store did not answer the insert within ${deadlineMs} ms`)
-            // Still queued: the store is busy, not unreachable; health stays as it is.
-            : Object.assign(new StoreUnavailableError(`no room for the insert within ${deadlineMs} ms (statements queued ahead of it); retry later`), { queued: true }));
+          reject(started ? new StoreUnavailableError(`the store did not answer the insert within ${deadlineMs} ms`) : noRoom());
         }, deadlineMs);
       }));
       queued.catch(() => undefined); // the loser of the race
