@@ -196,8 +196,9 @@ describe('timestamps at the edges', () => {
         ] } }] }],
       }],
     });
-    // Both points are older than the metrics' retention (7 days): a TTL merge may delete them at any
-    // moment (it did, once in five runs). This test is about their timestamps, so none runs meanwhile.
+    // The 1970 point is older than any retention (the tests keep 10 years): a TTL merge may drop its
+    // day's part at any moment (it did, once in five runs). This test is about its timestamps, so
+    // none runs meanwhile.
     await tg.store.command('SYSTEM STOP TTL MERGES otel_metrics_gauge');
     const res = await fetch(`${tg.otlpHttpUrl}/v1/metrics`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(200);
